@@ -1,0 +1,106 @@
+"""The index registry: strike step, expiry weekday and a representative price.
+
+Expiry weekdays (``expiry_weekday``, Monday = 0) follow the exchanges' rules
+since September 2025: NSE contracts (NIFTY, BANKNIFTY, FINNIFTY) expire on
+Tuesday, BSE's SENSEX on Thursday. In reality only NIFTY and SENSEX still list
+weekly contracts; BANKNIFTY and FINNIFTY are monthly-only (``weekly_listed`` is
+False). The synthetic market nevertheless lists weekly expiries for every index
+on its ``expiry_weekday``, so that all four expiry rules resolve for all of them.
+
+Strike-step overrides (``G6_STRIKE_STEP_<INDEX>``) are read by
+``g6runtime.config`` and passed in here as a plain mapping; this module never
+reads the environment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+
+__all__ = [
+    "DEFAULT_INDICES",
+    "IndexSpec",
+    "UnknownIndexError",
+    "get_index",
+    "index_names",
+    "index_registry",
+]
+
+MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = range(5)
+
+
+class UnknownIndexError(ValueError):
+    """An index name that the registry does not know."""
+
+    def __init__(self, name: str) -> None:
+        known = ", ".join(DEFAULT_INDICES)
+        super().__init__(f"unknown index {name!r} (known: {known})")
+        self.name = name
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSpec:
+    """Static facts about one index.
+
+    ``strike_step`` is in index points; ``expiry_weekday`` uses ``date.weekday()``
+    numbering (Monday = 0); ``base_price`` is a representative level used to
+    anchor the synthetic market; ``weekly_listed`` says whether the exchange
+    really lists weekly contracts (documentation for real adapters; the
+    synthetic market lists weeklies for all indices).
+    """
+
+    name: str
+    strike_step: int
+    expiry_weekday: int
+    base_price: float
+    exchange: str
+    weekly_listed: bool
+
+
+_DEFAULTS: tuple[IndexSpec, ...] = (
+    IndexSpec("NIFTY", 50, TUESDAY, 24000.0, "NSE", weekly_listed=True),
+    IndexSpec("BANKNIFTY", 100, TUESDAY, 52000.0, "NSE", weekly_listed=False),
+    IndexSpec("FINNIFTY", 50, TUESDAY, 23500.0, "NSE", weekly_listed=False),
+    IndexSpec("SENSEX", 100, THURSDAY, 80000.0, "BSE", weekly_listed=True),
+)
+
+DEFAULT_INDICES: Mapping[str, IndexSpec] = MappingProxyType({s.name: s for s in _DEFAULTS})
+"""The default universe, in its canonical order (read-only)."""
+
+
+def index_names() -> tuple[str, ...]:
+    """The default universe's index names, in canonical order."""
+    return tuple(DEFAULT_INDICES)
+
+
+def _validated_step(name: str, step: object) -> int:
+    if isinstance(step, bool) or not isinstance(step, int) or step <= 0:
+        raise ValueError(f"strike step override for {name} must be a positive integer, got {step!r}")
+    return step
+
+
+def index_registry(step_overrides: Mapping[str, int] | None = None) -> Mapping[str, IndexSpec]:
+    """The registry with strike-step overrides applied (e.g. ``{"NIFTY": 100}``).
+
+    Override keys are index names (case-insensitive); an unknown name raises
+    ``UnknownIndexError`` and a non-positive or non-integer step ``ValueError``.
+    """
+    if not step_overrides:
+        return DEFAULT_INDICES
+    specs = dict(DEFAULT_INDICES)
+    for raw_name, step in step_overrides.items():
+        name = raw_name.upper()
+        if name not in specs:
+            raise UnknownIndexError(raw_name)
+        specs[name] = replace(specs[name], strike_step=_validated_step(name, step))
+    return MappingProxyType(specs)
+
+
+def get_index(name: str, step_overrides: Mapping[str, int] | None = None) -> IndexSpec:
+    """One index's spec (name case-insensitive), with an optional step override applied."""
+    registry = index_registry(step_overrides)
+    try:
+        return registry[name.upper()]
+    except KeyError:
+        raise UnknownIndexError(name) from None

@@ -1,0 +1,42 @@
+"""The checks: plain functions from inputs to findings, no pytest objects inside."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from packaging.version import Version
+
+from ..findings import Finding
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a static check gets: the rootdir, its validated options, release and today.
+
+    ``never_scan`` holds rootdir-relative POSIX paths that no check may read as a
+    source (the ``--g6-report`` file, the baseline folder).
+    """
+
+    root: Path
+    options: Mapping[str, Any]
+    release: Version | None
+    today: date
+    never_scan: frozenset[str] = field(default_factory=frozenset)
+
+
+StaticCheck = Callable[[CheckContext], list[Finding]]
+
+
+STATIC_CHECKS = frozenset({"env_docs", "deprecations"})
+
+
+def load_static(name: str) -> StaticCheck:
+    """The ``run`` function of a static check, imported only when the check is configured."""
+    module = importlib.import_module(f"{__name__}.{name}")
+    run: StaticCheck = module.run
+    return run

@@ -1,0 +1,166 @@
+"""One session's governance: run the checks, update baselines, decide the outcome.
+
+Plain logic with no pytest objects; ``plugin.py`` feeds it and prints what it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .atomic import write_atomic
+from .baselines import BaselineUpdate, baseline_path, load_baseline, write_baseline
+from .checks import STATIC_CHECKS, CheckContext, StaticCheck, load_static
+from .checks import slow_tests as slow
+from .config import CheckConfig, GovConfig
+from .findings import CheckResult, Finding, InputError, Mode
+from .report import dump_report, report_json
+from .staging import decide_mode
+
+
+@dataclass(frozen=True)
+class Flags:
+    enforce: bool = False
+    update_baselines: bool = False
+    accept_regressions: bool = False
+    report: Path | None = None
+
+
+@dataclass
+class Outcome:
+    results: list[CheckResult]
+    updates: list[BaselineUpdate]
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def failing(self) -> bool:
+        return any(r.failing for r in self.results)
+
+
+def crash_finding(check: str, exc: BaseException) -> Finding:
+    return Finding("G6G000", f"check {check} failed internally: {type(exc).__name__}: {exc}")
+
+
+def run_isolated(check: str, fn: Callable[[], list[Finding]]) -> list[Finding]:
+    """A check that raises becomes one G6G000 finding; it never crashes the session."""
+    try:
+        return fn()
+    except InputError as exc:
+        return [exc.finding()]
+    except Exception as exc:  # the isolation boundary SPEC requires
+        return [crash_finding(check, exc)]
+
+
+def _rel(root: Path, path: Path) -> str | None:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return None
+
+
+class Governance:
+    def __init__(self, gov: GovConfig, flags: Flags, today: date | None = None) -> None:
+        self.gov = gov
+        self.flags = flags
+        self.today = today or date.today()
+        self.timings: dict[str, slow.Timing] = {}
+
+    def mode(self, check: CheckConfig) -> Mode:
+        enforce_all = self.flags.enforce or self.gov.enforce
+        return decide_mode(check.mode, check.introduced_in, self.gov.release, enforce_all)
+
+    def never_scan(self) -> frozenset[str]:
+        paths = {_rel(self.gov.root, self.gov.baseline_dir)}
+        if self.flags.report is not None:
+            paths.add(_rel(self.gov.root, self.flags.report))
+        return frozenset(p for p in paths if p)
+
+    def add_timing(
+        self, nodeid: str, seconds: float, marked: bool, path: str | None, line: int | None
+    ) -> None:
+        prev = self.timings.get(nodeid)
+        total = seconds + (prev.seconds if prev else 0.0)
+        self.timings[nodeid] = slow.Timing(
+            nodeid, total, marked or bool(prev and prev.marked), path, line
+        )
+
+    def _static_check(self, name: str, check: CheckConfig) -> CheckResult:
+        result = CheckResult(name, self.mode(check))
+        if result.mode == "off":
+            return result
+        fn: StaticCheck = load_static(name)
+        ctx = CheckContext(
+            self.gov.root, check.options, self.gov.release, self.today, self.never_scan()
+        )
+        result.findings = sorted(run_isolated(name, lambda: fn(ctx)))
+        return result
+
+    def _baseline(self, check: str) -> tuple[dict[str, float] | None, Finding | None]:
+        path = baseline_path(self.gov.baseline_dir, check)
+        rel = _rel(self.gov.root, path) or str(path)
+        try:
+            return load_baseline(path, check, rel), None
+        except InputError as exc:
+            return None, exc.finding()
+
+    def _slow_tests(
+        self, check: CheckConfig, partial: str | None
+    ) -> tuple[CheckResult, BaselineUpdate | None]:
+        result = CheckResult("slow_tests", self.mode(check))
+        if result.mode == "off":
+            return result, None
+        threshold = float(check.options["threshold_seconds"])
+        baseline, error = self._baseline("slow_tests")
+        result.extra["slowest"] = slow.slowest(self.timings)
+        if error is not None:
+            result.findings = [error]
+            return result, None
+        result.findings = run_isolated(
+            "slow_tests", lambda: slow.evaluate(self.timings, baseline, threshold)
+        )
+        upd = slow.update(
+            self.timings,
+            baseline,
+            threshold,
+            accept=self.flags.accept_regressions,
+            partial=partial is not None,
+        )
+        return result, upd
+
+    def finish(self, partial: str | None) -> Outcome:
+        results: list[CheckResult] = []
+        updates: list[BaselineUpdate] = []
+        for name, check in self.gov.checks.items():
+            if name in STATIC_CHECKS:
+                results.append(self._static_check(name, check))
+            elif name == "slow_tests":
+                result, upd = self._slow_tests(check, partial)
+                results.append(result)
+                if upd is not None:
+                    updates.append(upd)
+        outcome = Outcome(results, updates)
+        if self.flags.update_baselines:
+            self._write_baselines(outcome)
+        if self.flags.report is not None:
+            self._write_report(outcome)
+        return outcome
+
+    def _write_baselines(self, outcome: Outcome) -> None:
+        for upd in outcome.updates:
+            if not (upd.created or upd.changed or upd.accepted):
+                continue
+            path = baseline_path(self.gov.baseline_dir, upd.check)
+            try:
+                write_baseline(path, upd.check, upd.entries)
+            except OSError as exc:
+                outcome.messages.append(f"cannot write baseline {path}: {exc}")
+
+    def _write_report(self, outcome: Outcome) -> None:
+        assert self.flags.report is not None
+        data = report_json(outcome.results, self.gov.release)
+        try:
+            write_atomic(self.flags.report, dump_report(data))
+        except OSError as exc:
+            outcome.messages.append(f"cannot write report {self.flags.report}: {exc}")
