@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .atomic import write_atomic
 from .baselines import BaselineUpdate, baseline_path, load_baseline, write_baseline
-from .checks import STATIC_CHECKS, CheckContext, StaticCheck, load_static
+from .checks import STATIC_CHECKS, CheckContext, load_static
 from .checks import slow_tests as slow
 from .config import CheckConfig, GovConfig
 from .findings import CheckResult, Finding, InputError, Mode
@@ -90,11 +90,10 @@ class Governance:
         result = CheckResult(name, self.mode(check))
         if result.mode == "off":
             return result
-        fn: StaticCheck = load_static(name)
         ctx = CheckContext(
             self.gov.root, check.options, self.gov.release, self.today, self.never_scan()
         )
-        result.findings = sorted(run_isolated(name, lambda: fn(ctx)))
+        result.findings = sorted(run_isolated(name, lambda: load_static(name)(ctx)))
         return result
 
     def _baseline(self, check: str) -> tuple[dict[str, float] | None, Finding | None]:

@@ -16,7 +16,9 @@ REPORT_SCHEMA_VERSION = 1
 
 
 def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    if n == 1:
+        return f"{n} {word}"
+    return f"{n} {word[:-1]}ies" if word.endswith("y") else f"{n} {word}s"
 
 
 def check_summary(result: CheckResult) -> str:

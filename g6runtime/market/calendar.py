@@ -70,7 +70,7 @@ def is_market_open(now: datetime, *, holidays: Set[date] = _NO_HOLIDAYS) -> bool
     local = _to_ist(now)
     if not is_trading_day(local.date(), holidays=holidays):
         return False
-    return MARKET_OPEN <= local.time().replace(tzinfo=None) <= MARKET_CLOSE
+    return MARKET_OPEN <= local.time() <= MARKET_CLOSE
 
 
 def next_open(now: datetime, *, holidays: Set[date] = _NO_HOLIDAYS) -> datetime:
@@ -83,7 +83,7 @@ def next_open(now: datetime, *, holidays: Set[date] = _NO_HOLIDAYS) -> datetime:
     if is_market_open(local, holidays=holidays):
         return local
     day = local.date()
-    if local.time().replace(tzinfo=None) > MARKET_OPEN:
+    if local.time() > MARKET_OPEN:
         day += timedelta(days=1)
     while not is_trading_day(day, holidays=holidays):
         day += timedelta(days=1)
@@ -104,6 +104,6 @@ def expiry_reference_date(now: datetime) -> date:
     one; after the close its time to expiry is zero, so the pipeline moves on.
     """
     local = _to_ist(now)
-    if local.time().replace(tzinfo=None) > MARKET_CLOSE:
+    if local.time() > MARKET_CLOSE:
         return local.date() + timedelta(days=1)
     return local.date()

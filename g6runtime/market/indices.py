@@ -76,7 +76,7 @@ def index_names() -> tuple[str, ...]:
 
 def _validated_step(name: str, step: object) -> int:
     if isinstance(step, bool) or not isinstance(step, int) or step <= 0:
-        raise ValueError(f"strike step override for {name} must be a positive integer, got {step!r}")
+        raise ValueError(f"strike step override for {name} must be a positive integer: {step!r}")
     return step
 
 

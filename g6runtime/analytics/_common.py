@@ -1,0 +1,44 @@
+"""Constants shared by the scalar and the vectorised implied-volatility solvers."""
+
+from __future__ import annotations
+
+from typing import Final
+
+SIGMA_MIN: Final = 1e-4
+"""Lowest volatility the solver reports (per year, 1.0 = 100 %)."""
+
+SIGMA_MAX: Final = 5.0
+"""Highest volatility the solver reports."""
+
+# Failure reasons: the ``reason`` of an IVResult, and REASONS[code] for an IVBatch.
+OK: Final = "ok"
+INVALID_INPUT: Final = "invalid_input"
+"""A non-finite input, or a spot or strike that is not positive."""
+EXPIRED: Final = "expired"
+"""``t <= 0``: nothing left to solve for."""
+NON_POSITIVE_PRICE: Final = "non_positive_price"
+BELOW_INTRINSIC: Final = "below_intrinsic"
+"""Price below the discounted forward intrinsic value: no volatility fits."""
+ABOVE_UPPER_BOUND: Final = "above_upper_bound"
+"""Price at or above the no-arbitrage maximum (S·e^(-qT) for a call, K·e^(-rT) for a put)."""
+BELOW_MIN_VOL: Final = "below_min_vol"
+"""The volatility that fits is below SIGMA_MIN (including a price exactly at intrinsic)."""
+ABOVE_MAX_VOL: Final = "above_max_vol"
+"""The volatility that fits is above SIGMA_MAX."""
+NO_CONVERGENCE: Final = "no_convergence"
+"""``max_iter`` iterations were not enough to reach ``tol``."""
+
+REASONS: Final[tuple[str, ...]] = (
+    OK,
+    INVALID_INPUT,
+    EXPIRED,
+    NON_POSITIVE_PRICE,
+    BELOW_INTRINSIC,
+    ABOVE_UPPER_BOUND,
+    BELOW_MIN_VOL,
+    ABOVE_MAX_VOL,
+    NO_CONVERGENCE,
+)
+"""Reason strings by code: ``IVBatch.reason[i]`` indexes this tuple."""
+
+CODE: Final[dict[str, int]] = {name: i for i, name in enumerate(REASONS)}

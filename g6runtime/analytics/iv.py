@@ -1,0 +1,160 @@
+"""Implied volatility of one option (plain floats, ``math`` only); never raises.
+
+Method (shared with :func:`g6runtime.analytics.vector.iv_vec`):
+
+1. Checks: finite inputs, positive spot and strike (``invalid_input``), ``t > 0``
+   (``expired``), ``price > 0`` (``non_positive_price``), price below the
+   no-arbitrage maximum (``above_upper_bound``) and not below the discounted
+   intrinsic value (``below_intrinsic``).
+2. Reduction: with forward ``F = S·e^((r-q)T)``, the undiscounted time value
+   ``price·e^(rT) - intrinsic`` is the price of the *out-of-the-money* option at the
+   same strike (put-call parity), so every option becomes an OTM call in the
+   normalised Black form ``b(s) = e^(a/2)·Φ(a/s + s/2) - e^(-a/2)·Φ(a/s - s/2)``
+   with ``a = -|ln(F/K)|`` and ``s = σ·√T``; the target is ``β = time value / √(FK)``.
+3. Bracket: the root lies in ``[SIGMA_MIN, SIGMA_MAX]`` (else ``below_min_vol`` /
+   ``above_max_vol``). ``b`` is convex below its inflection point
+   ``s* = √(2|a|)`` and concave above it; the side of ``s*`` holding the root is the
+   starting bracket, and ``s*`` (clipped to the bounds) the starting point.
+4. Safeguarded Newton-Raphson: above ``s*`` plain Newton on ``b(s) - β``; below it
+   Newton on ``ln b(s) - ln β`` in the variable ``1/s²`` (nearly linear in the deep
+   wings, where plain Newton crawls). Every evaluation tightens the bracket; a step
+   that leaves the bracket, or is not at most half the previous Newton step, is
+   replaced by a geometric bisection of the bracket (and the next Newton step is
+   judged afresh), so the bracket at least halves every second iteration. Convergence: a Newton step, or the
+   bracket, smaller than ``tol`` in volatility. At most ``max_iter`` evaluations
+   (else ``no_convergence``), so the loop always ends.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from g6runtime.analytics import _common as c
+from g6runtime.analytics.black_scholes import norm_cdf
+
+__all__ = ["IVResult", "implied_vol", "normalised_price", "normalised_vega"]
+
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+@dataclass(frozen=True, slots=True)
+class IVResult:
+    """Outcome of one solve: ``iv`` is None unless ``success``; ``reason`` is "ok" then."""
+
+    iv: float | None
+    success: bool
+    iterations: int
+    reason: str
+
+
+def normalised_price(a: float, s: float) -> float:
+    """Normalised OTM call ``b(s)`` for ``a = -|ln(F/K)| <= 0`` and ``s = σ√T > 0``."""
+    ha = 0.5 * a
+    return math.exp(ha) * norm_cdf(a / s + 0.5 * s) - math.exp(-ha) * norm_cdf(a / s - 0.5 * s)
+
+
+def normalised_vega(a: float, s: float) -> float:
+    """``db/ds`` of :func:`normalised_price`."""
+    x = a / s
+    return _INV_SQRT_2PI * math.exp(-0.5 * x * x - 0.125 * s * s)
+
+
+def _fail(reason: str, iterations: int = 0) -> IVResult:
+    return IVResult(None, False, iterations, reason)
+
+
+def _reduce(
+    price: float, is_call: bool, spot: float, strike: float, t: float, r: float, q: float
+) -> tuple[float, float] | str:
+    """Steps 1-2 of the method: ``(a, β)`` or a failure reason."""
+    if not all(math.isfinite(v) for v in (price, spot, strike, t, r, q)):
+        return c.INVALID_INPUT
+    if spot <= 0.0 or strike <= 0.0:
+        return c.INVALID_INPUT
+    if t <= 0.0:
+        return c.EXPIRED
+    if price <= 0.0:
+        return c.NON_POSITIVE_PRICE
+    forward = spot * math.exp((r - q) * t)
+    undiscounted = price * math.exp(r * t)
+    if undiscounted >= (forward if is_call else strike):
+        return c.ABOVE_UPPER_BOUND
+    intrinsic = max(forward - strike, 0.0) if is_call else max(strike - forward, 0.0)
+    time_value = undiscounted - intrinsic
+    if time_value < 0.0:
+        return c.BELOW_INTRINSIC
+    if time_value == 0.0:
+        return c.BELOW_MIN_VOL
+    return -abs(math.log(forward / strike)), time_value / math.sqrt(forward * strike)
+
+
+def _proposal(lower: bool, s: float, b: float, vega: float, beta: float) -> float:
+    """Newton candidate; NaN when the derivative is unusable."""
+    if lower:
+        if b <= 0.0 or vega <= 0.0:
+            return math.nan
+        u = 1.0 / (s * s) + 2.0 * math.log(b / beta) * b / (s * s * s * vega)
+        return 1.0 / math.sqrt(u) if u > 0.0 else math.nan
+    if vega <= 0.0:
+        return math.nan
+    return s - (b - beta) / vega
+
+
+def _solve(a: float, beta: float, sqrt_t: float, tol: float, max_iter: int) -> IVResult:
+    s_lo, s_hi = c.SIGMA_MIN * sqrt_t, c.SIGMA_MAX * sqrt_t
+    if beta < normalised_price(a, s_lo):
+        return _fail(c.BELOW_MIN_VOL)
+    if beta > normalised_price(a, s_hi):
+        return _fail(c.ABOVE_MAX_VOL)
+    s = min(max(math.sqrt(-2.0 * a), s_lo), s_hi)
+    lower = beta <= normalised_price(a, s)
+    lo, hi = (s_lo, s) if lower else (s, s_hi)
+    s_tol = tol * sqrt_t
+    prev_step = math.inf
+    for it in range(1, max_iter + 1):
+        b = normalised_price(a, s)
+        if b == beta:
+            return IVResult(s / sqrt_t, True, it, c.OK)
+        if b > beta:
+            hi = s
+        else:
+            lo = s
+        cand = _proposal(lower, s, b, normalised_vega(a, s), beta)
+        step = cand - s
+        if lo <= cand <= hi and abs(step) < s_tol:
+            return IVResult(cand / sqrt_t, True, it, c.OK)
+        if lo < cand < hi and abs(step) <= 0.5 * abs(prev_step):
+            prev_step = step
+        else:  # Newton left the bracket or stalled: bisect, then give Newton a fresh start
+            cand = math.sqrt(lo * hi)
+            if hi - lo < s_tol:
+                return IVResult(cand / sqrt_t, True, it, c.OK)
+            prev_step = math.inf
+        s = cand
+    return _fail(c.NO_CONVERGENCE, max_iter)
+
+
+def implied_vol(
+    price: float,
+    is_call: bool,
+    spot: float,
+    strike: float,
+    t: float,
+    r: float,
+    q: float,
+    *,
+    tol: float = 1e-8,
+    max_iter: int = 100,
+) -> IVResult:
+    """Black-Scholes-Merton implied volatility of ``price``; see the module docstring.
+
+    ``tol`` is an absolute tolerance on the volatility; ``max_iter`` caps the
+    solver's evaluations (``iterations`` never exceeds it). Never raises: a bad
+    input is a failed result with a reason from :data:`g6runtime.analytics._common.REASONS`.
+    """
+    reduced = _reduce(price, is_call, spot, strike, t, r, q)
+    if isinstance(reduced, str):
+        return _fail(reduced)
+    a, beta = reduced
+    return _solve(a, beta, math.sqrt(t), tol, max(int(max_iter), 0))

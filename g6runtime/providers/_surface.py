@@ -1,0 +1,87 @@
+"""The synthetic market's shapes: volatility surface, spreads, volume and open interest.
+
+Pure functions of plain floats; the randomness comes in as arguments.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+TICK = 0.05
+TICKS_PER_POINT = 20  # 1 / TICK
+SESSION_SECONDS = 22_500  # 09:15 → 15:30
+_PRE_OPEN_SECONDS = 900  # volume already traded when the session opens (a pre-open auction)
+
+SKEW = -0.8
+"""Slope of the smile in standardised log-moneyness: OTM puts (k < 0) are richer."""
+CURVATURE = 0.5
+"""Convexity of the smile: both wings rise far from the money."""
+_SMILE_FLOOR, _SMILE_CAP = 0.6, 3.0
+_MIN_T = 1.0 / 365.0  # standardise moneyness with at least one day, so expiry day stays sane
+_SHORT_FACTOR, _LONG_FACTOR, _TERM_DECAY = 1.08, 0.95, 0.08
+
+
+@dataclass(frozen=True, slots=True)
+class IndexProfile:
+    """Synthetic per-index parameters: realised path volatility and activity scales."""
+
+    path_vol: float
+    volume_scale: float
+    oi_scale: float
+
+
+PROFILES: dict[str, IndexProfile] = {
+    "NIFTY": IndexProfile(0.13, 2_000_000.0, 150_000.0),
+    "BANKNIFTY": IndexProfile(0.16, 900_000.0, 60_000.0),
+    "FINNIFTY": IndexProfile(0.15, 150_000.0, 20_000.0),
+    "SENSEX": IndexProfile(0.13, 1_200_000.0, 90_000.0),
+}
+DEFAULT_PROFILE = IndexProfile(0.15, 500_000.0, 50_000.0)
+
+
+def atm_vol(base: float, t: float) -> float:
+    """ATM implied volatility for time ``t`` (years): short dates a little above long ones."""
+    decay = math.exp(-t / _TERM_DECAY)
+    return base * (_LONG_FACTOR + (_SHORT_FACTOR - _LONG_FACTOR) * decay)
+
+
+def smile_vol(atm: float, k: float, t: float) -> float:
+    """Implied volatility at log-moneyness ``k = ln(K/F)``: skew plus curvature."""
+    x = k / math.sqrt(max(t, _MIN_T))
+    factor = 1.0 + SKEW * x + CURVATURE * x * x
+    return atm * min(max(factor, _SMILE_FLOOR), _SMILE_CAP)
+
+
+def spread_points(fair: float, k: float, t: float) -> float:
+    """Quoted bid/ask width: tighter at the money, wider in the wings (≥ one tick)."""
+    x = min(abs(k) / math.sqrt(max(t, _MIN_T)), 3.0)
+    return max(TICK, fair * (0.002 + 0.004 * x))
+
+
+def session_fraction(seconds_since_open: float) -> float:
+    """The share of the day's volume traded so far (pre-open auction included), 0..1."""
+    elapsed = min(max(seconds_since_open, 0.0), SESSION_SECONDS)
+    return (elapsed + _PRE_OPEN_SECONDS) / (SESSION_SECONDS + _PRE_OPEN_SECONDS)
+
+
+def activity_weight(k: float, t: float, sigma: float, is_call: bool) -> float:
+    """Relative activity of a strike: peaks at the money, heavier on the OTM side."""
+    width = 1.5 * max(sigma * math.sqrt(max(t, _MIN_T)), 0.004)
+    z = k / width
+    out_of_money = (k > 0.0) if is_call else (k < 0.0)
+    return math.exp(-0.5 * z * z) * (1.0 if out_of_money else 0.6) / (1.0 + 15.0 * t)
+
+
+def quote_ticks(fair: float, spread: float, u_center: float, u_last: float) -> tuple[int, int, int]:
+    """Bid, ask and last in ticks around ``fair``; ``u_*`` are uniforms in (0, 1).
+
+    The quote's centre moves at most a quarter spread from ``fair``, so ``fair``
+    always lies within ``[bid, ask]``; ``ask - bid ≥ 1 tick``; ``bid ≥ 0``;
+    ``last`` lies in ``[bid, ask]`` and is at least one tick.
+    """
+    center = fair + (u_center - 0.5) * 0.5 * spread
+    bid = max(0, math.floor((center - 0.5 * spread) * TICKS_PER_POINT))
+    ask = max(bid + 1, math.ceil((center + 0.5 * spread) * TICKS_PER_POINT))
+    last = bid + round(u_last * (ask - bid))
+    return bid, ask, min(ask, max(1, last))

@@ -1,0 +1,272 @@
+"""A deterministic synthetic market: the provider behind ``g6 simulate`` and the tests.
+
+Every answer is a pure function of the seed, the index and the ``now`` passed
+in (to the second), identical across processes: no wall clock, no global
+random state, no ``hash()`` of strings (see ``_noise``).
+
+* Index level: a geometric Brownian motion with zero median drift around the
+  index's ``base_price``, anchored at 2026-01-01 09:15 IST and evaluated per
+  second through a Brownian bridge, so ``spot(index, t)`` needs no history.
+* Expiries: weekly expiries on the index's ``expiry_weekday`` for 8 weeks from
+  the market date, plus the last such weekday of this month and the next two
+  (so all four expiry rules resolve); an expiry falling on a holiday moves to
+  the previous trading day.
+* Quotes: Black-Scholes mids on a volatility surface (skew and curvature in
+  standardised log-moneyness; a short-dated term premium; a daily ATM level),
+  bid/ask on the 0.05 tick around the model price (which always lies within
+  them), volume and open interest peaking at the money and on the OTM side,
+  volume accumulating through the session.
+* Faults: a ``FaultPlan`` (see ``faults``).
+
+Strikes are listed on the index's strike grid (``step_overrides`` applied);
+asking for an off-grid strike or an unlisted expiry raises ``ProviderError``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence, Set
+from datetime import date, datetime, timedelta
+
+from g6runtime.analytics.black_scholes import bs_price
+from g6runtime.analytics.time import year_fraction_to_expiry
+from g6runtime.market.calendar import IST, market_date, previous_trading_day, session_bounds
+from g6runtime.market.indices import IndexSpec, UnknownIndexError, index_registry
+from g6runtime.providers import _surface as surface
+from g6runtime.providers._noise import brownian, mix, mix64, normal, stable_root
+from g6runtime.providers.base import OptionKind, ProviderError, ProviderTimeout, Quote
+from g6runtime.providers.faults import FaultPlan, FaultRule, FaultTarget, apply_quote_faults
+
+__all__ = ["SyntheticMarket"]
+
+_EPOCH = math.floor(datetime(2026, 1, 1, 9, 15, tzinfo=IST).timestamp())
+_SECONDS_PER_YEAR = 365.0 * 86_400.0
+_WEEKS_LISTED = 8
+_MONTHS_LISTED = 3
+_CACHE_LIMIT = 4096
+_IV_PREMIUM = 1.05  # implied volatility trades a little above realised
+
+
+def _second(now: datetime) -> int:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"expected an aware datetime, got naive {now.isoformat()}")
+    return math.floor(now.timestamp())
+
+
+def _last_weekday_of_month(year: int, month: int, weekday: int) -> date:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    last = following - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def _u16(h: int, shift: int) -> float:
+    return (((h >> shift) & 0xFFFF) + 0.5) / 65536.0
+
+
+class SyntheticMarket:
+    """A deterministic ``Provider``; see the module docstring.
+
+    ``r`` and ``q`` are the risk-free rate and dividend yield used for prices;
+    ``holidays`` are Asia/Kolkata dates without a session.
+    """
+
+    def __init__(
+        self,
+        seed: int,
+        faults: FaultPlan | None = None,
+        *,
+        step_overrides: Mapping[str, int] | None = None,
+        holidays: Set[date] = frozenset(),
+        r: float = 0.065,
+        q: float = 0.012,
+    ) -> None:
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"seed must be an int, got {seed!r}")
+        self._seed = seed
+        self._faults = faults if faults is not None else FaultPlan()
+        self._registry = index_registry(step_overrides)
+        self._holidays = frozenset(holidays)
+        self._r = r
+        self._q = q
+        self._roots: dict[tuple[str, str], int] = {}
+        self._spots: dict[tuple[str, int], float] = {}
+        self._listed: dict[tuple[str, date], tuple[date, ...]] = {}
+
+    @property
+    def seed(self) -> int:
+        return self._seed
+
+    @property
+    def faults(self) -> FaultPlan:
+        return self._faults
+
+    @property
+    def indices(self) -> tuple[str, ...]:
+        """The indices this market quotes, in canonical order."""
+        return tuple(self._registry)
+
+    def index_spec(self, index: str) -> IndexSpec:
+        """The registry entry used for ``index`` (strike-step overrides applied)."""
+        try:
+            return self._registry[index.upper()]
+        except KeyError:
+            raise UnknownIndexError(index) from None
+
+    # -- the Provider protocol -------------------------------------------------
+
+    def spot(self, index: str, now: datetime) -> float:
+        """The index level at ``now`` (constant within each second)."""
+        name = self.index_spec(index).name
+        rule = self._call_fault(name, "spot", now)
+        if rule is not None:
+            now = now - timedelta(seconds=rule.lag_seconds)
+        return self._spot(name, _second(now))
+
+    def expiries(self, index: str, now: datetime) -> list[date]:
+        """The listed expiries on the market date of ``now``, ascending."""
+        name = self.index_spec(index).name
+        self._call_fault(name, "expiries", now)
+        return list(self._expiries(name, market_date(now)))
+
+    def option_quotes(
+        self, index: str, expiry: date, strikes: Sequence[int], now: datetime
+    ) -> list[Quote]:
+        """Quotes for ``strikes`` of ``expiry``: CE then PE for each strike, in order."""
+        spec = self.index_spec(index)
+        name = spec.name
+        if expiry not in self._expiries(name, market_date(now)):
+            raise ProviderError(f"{name}: expiry {expiry} is not listed at {now}", index=name)
+        off_grid = [k for k in strikes if k <= 0 or k % spec.strike_step]
+        if off_grid:
+            grid = f"multiples of {spec.strike_step}"
+            raise ProviderError(f"{name}: strikes {off_grid} are not listed ({grid})", index=name)
+        rule = self._call_fault(name, "quotes", now, salt=expiry.toordinal())
+        if rule is not None:
+            return self._quotes(name, expiry, strikes, now - timedelta(seconds=rule.lag_seconds))
+        quotes = self._quotes(name, expiry, strikes, now)
+        quote_rules = self._faults.quote_rules(name, now)
+        if quote_rules:
+            root = mix(self._root(name, "faults"), expiry.toordinal(), _second(now))
+            quotes = apply_quote_faults(quote_rules, root, quotes)
+        return quotes
+
+    # -- model -------------------------------------------------------------------
+
+    def volatility(self, index: str, expiry: date, strike: float, now: datetime) -> float:
+        """The model's implied volatility for one strike (what an IV solver should recover)."""
+        name = self.index_spec(index).name
+        t = year_fraction_to_expiry(now, expiry)
+        forward = self._spot(name, _second(now)) * math.exp((self._r - self._q) * t)
+        atm = surface.atm_vol(self._day_vol(name, market_date(now)), t)
+        return surface.smile_vol(atm, math.log(strike / forward), t)
+
+    def _root(self, name: str, domain: str) -> int:
+        key = (name, domain)
+        root = self._roots.get(key)
+        if root is None:
+            root = self._roots[key] = stable_root(self._seed, domain, name)
+        return root
+
+    def _call_fault(
+        self, name: str, target: FaultTarget, now: datetime, salt: int = 0
+    ) -> FaultRule | None:
+        """Raise the call fault that fires, or return a stale rule (or None)."""
+        if not self._faults.rules:
+            return None
+        rule = self._faults.call_fault(self._root(name, "faults"), name, target, now, salt)
+        if rule is None or rule.kind == "stale":
+            return rule
+        where = f"{name} {target} at {now.isoformat()}"
+        if rule.kind == "timeout":
+            raise ProviderTimeout(f"synthetic timeout: {where}", index=name)
+        raise ProviderError(f"synthetic provider error: {where}", index=name)
+
+    def _spot(self, name: str, second: int) -> float:
+        key = (name, second)
+        value = self._spots.get(key)
+        if value is None:
+            if len(self._spots) >= _CACHE_LIMIT:
+                self._spots.clear()
+            spec = self._registry[name]
+            sigma = surface.PROFILES.get(name, surface.DEFAULT_PROFILE).path_vol
+            w = brownian(self._root(name, "path"), second - _EPOCH)
+            log_move = sigma * w / math.sqrt(_SECONDS_PER_YEAR)
+            value = self._spots[key] = round(spec.base_price * math.exp(log_move), 2)
+        return value
+
+    def _expiries(self, name: str, day: date) -> tuple[date, ...]:
+        key = (name, day)
+        listed = self._listed.get(key)
+        if listed is None:
+            if len(self._listed) >= _CACHE_LIMIT:
+                self._listed.clear()
+            weekday = self._registry[name].expiry_weekday
+            first = day + timedelta(days=(weekday - day.weekday()) % 7)
+            dates = {first + timedelta(weeks=k) for k in range(_WEEKS_LISTED)}
+            for m in range(_MONTHS_LISTED):
+                year, month = day.year + (day.month - 1 + m) // 12, (day.month - 1 + m) % 12 + 1
+                dates.add(_last_weekday_of_month(year, month, weekday))
+            shifted = {previous_trading_day(d, holidays=self._holidays) for d in dates}
+            listed = self._listed[key] = tuple(sorted(d for d in shifted if d >= day))
+        return listed
+
+    def _day_vol(self, name: str, day: date) -> float:
+        """The day's base ATM volatility: the path's, with a premium and a daily wobble."""
+        sigma = surface.PROFILES.get(name, surface.DEFAULT_PROFILE).path_vol * _IV_PREMIUM
+        return sigma * math.exp(0.1 * normal(mix(self._root(name, "vol"), day.toordinal())))
+
+    def _quotes(
+        self, name: str, expiry: date, strikes: Sequence[int], now: datetime
+    ) -> list[Quote]:
+        second = _second(now)
+        as_of = datetime.fromtimestamp(second, IST)
+        day = as_of.date()
+        r, q = self._r, self._q
+        spot = self._spot(name, second)
+        t = year_fraction_to_expiry(as_of, expiry)
+        forward = spot * math.exp((r - q) * t)
+        base_vol = self._day_vol(name, day)
+        atm = surface.atm_vol(base_vol, t)
+        # Activity is fixed per day from the open, so volume only grows through the session.
+        opening = session_bounds(day)[0]
+        t_open = year_fraction_to_expiry(opening, expiry)
+        forward_open = self._spot(name, _second(opening)) * math.exp((r - q) * t_open)
+        atm_open = surface.atm_vol(base_vol, t_open)
+        fraction = surface.session_fraction((as_of - opening).total_seconds())
+        profile = surface.PROFILES.get(name, surface.DEFAULT_PROFILE)
+        volume_scale = profile.volume_scale * fraction
+        oi_scale = profile.oi_scale * (0.85 + 0.15 * fraction)
+        h_quote = mix(self._root(name, "quotes"), expiry.toordinal(), second)
+        h_day = mix(self._root(name, "activity"), expiry.toordinal(), day.toordinal())
+        out: list[Quote] = []
+        for strike in strikes:
+            k = math.log(strike / forward)
+            k_open = math.log(strike / forward_open)
+            sigma = surface.smile_vol(atm, k, t)
+            for is_call in (True, False):
+                salt = 2 * strike + (0 if is_call else 1)
+                fair = bs_price(is_call, spot, strike, t, r, q, sigma)
+                hq = mix64(h_quote ^ salt)
+                spread = surface.spread_points(fair, k, t)
+                bid, ask, last = surface.quote_ticks(fair, spread, _u16(hq, 0), _u16(hq, 16))
+                ha = mix64(h_day ^ salt)
+                weight = surface.activity_weight(k_open, t_open, atm_open, is_call)
+                volume = int(volume_scale * weight * math.exp(0.25 * normal(ha)))
+                oi = int(oi_scale * weight * math.exp(0.25 * normal(mix64(ha))))
+                kind: OptionKind = "CE" if is_call else "PE"
+                tpp = surface.TICKS_PER_POINT
+                out.append(
+                    Quote(
+                        name,
+                        expiry,
+                        strike,
+                        kind,
+                        bid / tpp,
+                        ask / tpp,
+                        last / tpp,
+                        volume,
+                        oi,
+                        as_of,
+                    )
+                )
+        return out

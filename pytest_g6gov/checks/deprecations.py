@@ -1,0 +1,269 @@
+"""``deprecations``: the one deprecation table, its schedule and its removed items.
+
+* DEP001 — an item with status ``Removed`` is still referenced in a scanned text
+  file (one finding per item per file, at its first line there), or, for a
+  ``file`` item, the path still exists.
+* DEP002 — an item past its planned removal is still ``Active`` or ``Pending Removal``.
+* DEP003 — a malformed table or row (see :mod:`.deprecation_table`).
+
+Every scanned file is read once, as bytes, for all removed items together: a
+file is decoded (and must be UTF-8 without NUL bytes) only when a candidate
+reference was found in it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from packaging.version import Version
+
+from ..findings import Finding
+from ..scan import list_files
+from . import CheckContext
+from .deprecation_table import EXPECTED_HEADER, DeprecationRow, parse_deprecations
+
+__all__ = ["parse_deprecations", "run"]
+
+ALWAYS_EXCLUDED: tuple[str, ...] = ("CHANGELOG.md", "baselines")
+BINARY_PROBE = 8192
+_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+# Every byte that cannot be part of a word becomes a space, so ``split()`` yields the words.
+_TO_WORDS = bytes(b if b in _WORD_BYTES else 0x20 for b in range(256))
+_BEFORE = b"(?<![A-Za-z0-9_])"
+_AFTER = b"(?![A-Za-z0-9_])"
+
+
+@dataclass(frozen=True)
+class _Needle:
+    """One search term and the removed rows it stands for."""
+
+    term: bytes
+    pattern: re.Pattern[bytes]
+    rows: tuple[DeprecationRow, ...]
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    """All deprecations findings for the project at ``ctx.root``, sorted."""
+    file_option = str(ctx.options.get("file", "DEPRECATIONS.md"))
+    rel = _relative(ctx.root, file_option) or file_option
+    text = _read_table(ctx.root / file_option, rel)
+    if isinstance(text, Finding):
+        return [text]
+    table = parse_deprecations(text, rel)
+    findings = list(table.findings)
+    findings.extend(_overdue(table.rows, ctx.today, ctx.release, rel))
+    removed = [row for row in table.rows if row.status == "Removed"]
+    if removed:
+        findings.extend(_existing_files(ctx.root, removed, rel))
+        files = _scanned_files(ctx, rel)
+        findings.extend(scan_references(ctx.root, files, removed, rel))
+    return sort_findings(findings)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    """Deduplicated, ordered by (path, line, code, message); missing path/line sort first."""
+    return sorted(set(findings), key=lambda f: (f.path or "", f.line or 0, f.code, f.message))
+
+
+def _relative(root: Path, name: str) -> str | None:
+    """``name`` as a normalised rootdir-relative POSIX path, or None when it leaves the root."""
+    base = os.path.normpath(str(root))
+    try:
+        rel = os.path.relpath(os.path.normpath(os.path.join(base, name)), base)
+    except ValueError:  # e.g. an embedded NUL byte
+        return None
+    if rel == "." or rel == os.pardir or rel.startswith(os.pardir + os.sep):
+        return None
+    return Path(rel).as_posix()
+
+
+def _read_table(path: Path, rel: str) -> str | Finding:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return Finding(
+            "G6G000",
+            f"the deprecations file {rel} does not exist: create it with the table header "
+            f"{EXPECTED_HEADER}, or set `file` in [tool.g6gov.deprecations]",
+            rel,
+        )
+    except OSError as exc:
+        return Finding("G6G000", f"cannot read the deprecations file {rel}: {exc}", rel)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        return Finding(
+            "G6G000",
+            f"the deprecations file {rel} is not valid UTF-8 (byte {exc.start}): save it as UTF-8",
+            rel,
+            line,
+        )
+
+
+def _describe_removal(row: DeprecationRow, release: Version | None) -> str:
+    if isinstance(row.removal, Version):
+        how = "" if row.removal_text == str(row.removal) else f"{row.removal_text} = "
+        return f"in {how}{row.removal} (the release is {release})"
+    return f"on {row.removal}"
+
+
+def is_overdue(row: DeprecationRow, today: date, release: Version | None) -> bool:
+    """Past its planned removal: a date before today, or a version ≤ the release."""
+    if row.status == "Removed" or row.removal is None:
+        return False
+    if isinstance(row.removal, Version):
+        return release is not None and row.removal <= release
+    return row.removal < today
+
+
+def _overdue(
+    rows: Iterable[DeprecationRow], today: date, release: Version | None, rel: str
+) -> list[Finding]:
+    return [
+        Finding(
+            "DEP002",
+            f"{row.item} ({row.type}) was planned for removal {_describe_removal(row, release)} "
+            f"but is still {row.status}: remove it and set its status to Removed, or move its "
+            "Planned Removal later",
+            rel,
+            row.line,
+        )
+        for row in rows
+        if is_overdue(row, today, release)
+    ]
+
+
+def _existing_files(root: Path, removed: Sequence[DeprecationRow], rel: str) -> list[Finding]:
+    findings: list[Finding] = []
+    for row in removed:
+        if row.type != "file":
+            continue
+        target = _relative(root, row.term)
+        if target is None or not _lexists(root / target):
+            continue
+        findings.append(
+            Finding(
+                "DEP001",
+                f"{row.item} (file) is marked Removed in {rel} but still exists: delete it, "
+                "or restore the item's status",
+                target,
+            )
+        )
+    return findings
+
+
+def _lexists(path: Path) -> bool:
+    try:
+        return os.path.lexists(path)
+    except (OSError, ValueError):  # e.g. an embedded NUL byte in the item
+        return False
+
+
+def _scanned_files(ctx: CheckContext, rel: str) -> list[str]:
+    exclude = [
+        rel,
+        *ALWAYS_EXCLUDED,
+        *(str(p) for p in ctx.options.get("exclude", [])),
+        *sorted(ctx.never_scan),
+    ]
+    paths = [str(p) for p in ctx.options.get("paths", ["."])]
+    return list_files(ctx.root, paths, exclude=exclude, suffixes=None)
+
+
+def _needles(removed: Sequence[DeprecationRow]) -> list[_Needle]:
+    by_term: dict[bytes, list[DeprecationRow]] = {}
+    for row in removed:
+        by_term.setdefault(row.term.encode("utf-8", "surrogatepass"), []).append(row)
+    return [
+        _Needle(
+            term,
+            re.compile(_BEFORE + re.escape(term) + _AFTER),
+            tuple(rows),
+        )
+        for term, rows in sorted(by_term.items())
+    ]
+
+
+class _Prefilter:
+    """Cheap test whether a file may mention any term: word-set lookup, then substrings."""
+
+    def __init__(self, needles: Sequence[_Needle]) -> None:
+        self.words = frozenset(n.term for n in needles if set(n.term) <= _WORD_BYTES)
+        self.others = tuple(n.term for n in needles if n.term not in self.words)
+        self.few = tuple(sorted(self.words)) if len(self.words) <= 4 else None
+
+    def __call__(self, data: bytes) -> bool:
+        if any(term in data for term in self.others):
+            return True
+        if self.few is not None:
+            return any(term in data for term in self.few)
+        return not self.words.isdisjoint(data.translate(_TO_WORDS).split())
+
+
+def _read_bytes(root: str, rel: str) -> bytes | None:
+    try:
+        with open(os.path.join(root, rel), "rb") as handle:
+            return handle.read()
+    except OSError:  # vanished or unreadable: not a source we can judge
+        return None
+
+
+def _is_text(data: bytes) -> bool:
+    if data.find(b"\0", 0, BINARY_PROBE) != -1:
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _first_hits(data: bytes, needles: Sequence[_Needle]) -> list[tuple[_Needle, int]]:
+    """(needle, line of its first whole-word occurrence) for every needle found in ``data``."""
+    hits: list[tuple[_Needle, int]] = []
+    for needle in needles:
+        if needle.term not in data:
+            continue
+        match = needle.pattern.search(data)
+        if match is not None:
+            hits.append((needle, data.count(b"\n", 0, match.start()) + 1))
+    return hits
+
+
+def _reference(row: DeprecationRow, path: str, line: int, table: str) -> Finding:
+    return Finding(
+        "DEP001",
+        f"{row.item} ({row.type}) is marked Removed in {table} but {row.term} is still "
+        "referenced here: remove the remaining reference, or restore the item's status",
+        path,
+        line,
+    )
+
+
+def scan_references(
+    root: Path, files: Sequence[str], removed: Sequence[DeprecationRow], table: str
+) -> list[Finding]:
+    """DEP001 for every removed item referenced in ``files`` (rootdir-relative POSIX paths)."""
+    needles = _needles(removed)
+    if not needles:
+        return []
+    may_mention = _Prefilter(needles)
+    base = str(root)
+    findings: list[Finding] = []
+    for rel in files:
+        data = _read_bytes(base, rel)
+        if data is None or not may_mention(data):
+            continue
+        hits = _first_hits(data, needles)
+        if not hits or not _is_text(data):
+            continue
+        findings.extend(
+            _reference(row, rel, line, table) for needle, line in hits for row in needle.rows
+        )
+    return findings

@@ -1,0 +1,277 @@
+"""The ``env_docs`` check (SPEC §1): env vars used in code and their entries in the env doc.
+
+ENV001/ENV004 come from the doc alone (:mod:`.env_doc_parser`); ENV002 (used, no entry)
+and ENV003 (entry, never used) compare the doc with the string literals of the
+``sources`` folders' Python files.
+
+Speed: a file is parsed only when its bytes hold a quote followed by the prefix
+(``"G6_`` or ``'G6_``): every literal that is exactly a prefixed name, and every
+f-string whose head starts with the prefix, has one. (A name spelt with escape
+sequences, or split across implicitly concatenated literals before the end of the
+prefix, is not seen.) Files skipped that way are not syntax-checked either.
+"""
+
+from __future__ import annotations
+
+import ast
+import posixpath
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import CHECK_KEYS
+from ..findings import Finding, InputError
+from ..scan import list_files
+from . import CheckContext
+from .env_doc_parser import EnvDoc, EnvEntry, family_pattern, heads_compatible, parse_env_doc
+
+Site = tuple[str, int]
+"""Where a name is used: rootdir-relative POSIX path and 1-based line."""
+
+
+@dataclass(frozen=True)
+class EnvDocsOptions:
+    doc: str
+    prefix: str
+    sources: tuple[str, ...]
+    allow: tuple[str, ...]
+
+    @classmethod
+    def from_mapping(cls, options: Mapping[str, Any]) -> EnvDocsOptions:
+        """Validated options (see config.py); a missing key takes its documented default."""
+        keys = CHECK_KEYS["env_docs"]
+
+        def get(key: str) -> Any:
+            return options.get(key, keys[key].default)
+
+        doc = posixpath.normpath(str(get("doc")).replace("\\", "/"))
+        return cls(doc, str(get("prefix")), tuple(get("sources")), tuple(get("allow")))
+
+
+@dataclass
+class SourceUses:
+    """What the sources use, each name (or f-string head) with its first site."""
+
+    names: dict[str, Site] = field(default_factory=dict)
+    heads: dict[str, Site] = field(default_factory=dict)
+    errors: list[Finding] = field(default_factory=list)
+
+    def add_name(self, name: str, site: Site) -> None:
+        _keep_first(self.names, name, site)
+
+    def add_head(self, head: str, site: Site) -> None:
+        _keep_first(self.heads, head, site)
+
+
+def _keep_first(found: dict[str, Site], key: str, site: Site) -> None:
+    first = found.get(key)
+    if first is None or site < first:
+        found[key] = site
+
+
+class SourceScanner:
+    """Finds the prefixed names used in Python sources; regexes compiled once per prefix."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.name = re.compile(re.escape(prefix) + "[A-Z0-9_]+")
+        self.head = re.compile(re.escape(prefix) + "[A-Z0-9_]*")
+        raw = prefix.encode("utf-8")
+        self._quick = raw
+        self._candidate = (
+            re.compile(rb"[\"']" + re.escape(raw) + rb"[A-Z0-9_]*[\"'{\\]")
+            if prefix.isascii()
+            else None
+        )
+
+    def might_use(self, data: bytes) -> bool:
+        """Cheap test: False only when no literal in ``data`` can be a prefixed name."""
+        if self._quick not in data:
+            return False
+        return self._candidate is None or self._candidate.search(data) is not None
+
+    def scan(self, root: Path, rel: str, uses: SourceUses) -> None:
+        """Record the uses in one file, or a G6G000 finding when it cannot be read or parsed."""
+        try:
+            data = (root / rel).read_bytes()
+        except OSError as exc:
+            uses.errors.append(Finding("G6G000", f"cannot read {rel}: {exc.strerror or exc}", rel))
+            return
+        if not self.might_use(data):
+            return
+        try:
+            tree = ast.parse(data, filename=rel)
+        except SyntaxError as exc:  # also bad encodings and NUL bytes
+            uses.errors.append(Finding("G6G000", f"cannot parse {rel}: {exc.msg}", rel, exc.lineno))
+            return
+        except (
+            ValueError,
+            RecursionError,
+            MemoryError,
+        ) as exc:  # NUL bytes (older Pythons), nesting
+            message = f"cannot parse {rel}: {type(exc).__name__}: {exc}"
+            uses.errors.append(Finding("G6G000", message, rel))
+            return
+        self._walk(tree, rel, uses)
+
+    def _walk(self, tree: ast.AST, rel: str, uses: SourceUses) -> None:
+        stack: list[object] = [tree]
+        while stack:
+            node = stack.pop()
+            if type(node) is ast.Constant:
+                self._literal(node.value, (rel, node.lineno), uses)
+            elif type(node) is ast.JoinedStr:
+                self._fstring(node, rel, uses)
+                stack.extend(v for v in node.values if type(v) is not ast.Constant)
+            elif isinstance(node, ast.AST):
+                for name in node._fields:
+                    value = getattr(node, name, None)
+                    if type(value) is list:
+                        stack.extend(value)
+                    else:
+                        stack.append(value)
+
+    def _literal(self, value: object, site: Site, uses: SourceUses) -> None:
+        if type(value) is str and value.startswith(self.prefix) and self.name.fullmatch(value):
+            uses.add_name(value, site)
+
+    def _fstring(self, node: ast.JoinedStr, rel: str, uses: SourceUses) -> None:
+        parts = node.values
+        site = (rel, node.lineno)
+        if all(type(p) is ast.Constant for p in parts):  # f"G6_X": a plain literal
+            self._literal(
+                "".join(str(p.value) for p in parts if type(p) is ast.Constant), site, uses
+            )
+            return
+        first = parts[0]
+        if type(first) is ast.Constant and isinstance(first.value, str):
+            head = first.value
+            if head.startswith(self.prefix) and self.head.fullmatch(head):
+                uses.add_head(head, site)
+
+
+def scan_sources(
+    root: Path, sources: Sequence[str], prefix: str, exclude: Sequence[str] = ()
+) -> SourceUses:
+    """The prefixed names used in the ``*.py`` files under ``sources`` (relative to root)."""
+    scanner = SourceScanner(prefix)
+    uses = SourceUses()
+    for folder in sources:
+        if not (root / folder).exists():
+            message = f"sources folder {folder!r} does not exist: fix [tool.g6gov.env_docs] sources"
+            uses.errors.append(Finding("G6G000", message))
+    for rel in list_files(root, sources, exclude=exclude, suffixes=(".py",)):
+        scanner.scan(root, rel, uses)
+    return uses
+
+
+def read_doc(root: Path, rel: str) -> str:
+    """The env doc's text; InputError (→ G6G000) when it is missing, unreadable or not UTF-8."""
+    try:
+        data = (root / rel).read_bytes()
+    except FileNotFoundError:
+        raise InputError(
+            rel, None, f"env doc {rel} does not exist: create it or set [tool.g6gov.env_docs] doc"
+        ) from None
+    except OSError as exc:
+        raise InputError(rel, None, f"cannot read env doc {rel}: {exc.strerror or exc}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        message = f"env doc {rel} is not valid UTF-8 (byte {exc.start}: {exc.reason})"
+        raise InputError(rel, line, message) from None
+
+
+@dataclass(frozen=True)
+class _Allow:
+    """The ``allow`` list: exact names and, written with placeholders, families."""
+
+    names: frozenset[str]
+    families: tuple[EnvEntry, ...]
+
+    @classmethod
+    def parse(cls, items: Sequence[str]) -> _Allow:
+        families = tuple(EnvEntry(i, 0, p) for i in items if (p := family_pattern(i)) is not None)
+        return cls(frozenset(items), families)
+
+    def covers_name(self, name: str) -> bool:
+        return name in self.names or any(_matches(f, name) for f in self.families)
+
+    def covers_head(self, head: str) -> bool:
+        return any(heads_compatible(head, f.head) for f in self.families)
+
+    def covers_entry(self, entry: EnvEntry) -> bool:
+        if entry.is_family:
+            return any(f.key == entry.key for f in self.families)
+        return self.covers_name(entry.name)
+
+
+def _matches(family: EnvEntry, name: str) -> bool:
+    return family.pattern is not None and family.pattern.fullmatch(name) is not None
+
+
+def _undocumented(doc: EnvDoc, uses: SourceUses, allow: _Allow, doc_rel: str) -> Iterator[Finding]:
+    exact, families = doc.exact, doc.families
+    for name, (path, line) in uses.names.items():
+        if name in exact or allow.covers_name(name) or any(_matches(f, name) for f in families):
+            continue
+        fix = f"add an entry `- {name} – type – default – description` to {doc_rel}"
+        yield Finding(
+            "ENV002", f"{name} is used in code but has no entry in {doc_rel}: {fix}", path, line
+        )
+    for head, (path, line) in uses.heads.items():
+        if allow.covers_head(head) or any(heads_compatible(head, f.head) for f in families):
+            continue
+        fix = f"add a family entry `- {head}<NAME> – type – default – description` to {doc_rel}"
+        message = f"{head}{{...}} is built in code but no family in {doc_rel} matches it: {fix}"
+        yield Finding("ENV002", message, path, line)
+
+
+def _is_used(entry: EnvEntry, uses: SourceUses) -> bool:
+    if not entry.is_family:
+        return entry.name in uses.names
+    return any(_matches(entry, n) for n in uses.names) or any(
+        heads_compatible(h, entry.head) for h in uses.heads
+    )
+
+
+def _stale(doc: EnvDoc, uses: SourceUses, allow: _Allow, doc_rel: str) -> Iterator[Finding]:
+    for entry in doc.entries:
+        if allow.covers_entry(entry) or _is_used(entry, uses):
+            continue
+        what = (
+            "no name or f-string in code matches the family"
+            if entry.is_family
+            else "no code uses it"
+        )
+        message = (
+            f"{entry.name} has an entry in {doc_rel} but {what}:"
+            " remove the entry, or add the name to [tool.g6gov.env_docs] allow"
+        )
+        yield Finding("ENV003", message, doc_rel, entry.line)
+
+
+def _sort_key(finding: Finding) -> tuple[str, int, str, str]:
+    return (finding.path or "", finding.line or 0, finding.code, finding.message)
+
+
+def run(ctx: CheckContext) -> list[Finding]:
+    """ENV001–ENV004 (and G6G000 for unreadable inputs), sorted by path, line, code, message."""
+    opts = EnvDocsOptions.from_mapping(ctx.options)
+    try:
+        text = read_doc(ctx.root, opts.doc)
+    except InputError as exc:
+        return [exc.finding()]
+    doc = parse_env_doc(text, opts.doc, opts.prefix)
+    uses = scan_sources(ctx.root, opts.sources, opts.prefix, exclude=sorted(ctx.never_scan))
+    allow = _Allow.parse(opts.allow)
+    findings = [
+        *doc.findings,
+        *uses.errors,
+        *_undocumented(doc, uses, allow, opts.doc),
+        *_stale(doc, uses, allow, opts.doc),
+    ]
+    return sorted(findings, key=_sort_key)

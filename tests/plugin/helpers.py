@@ -1,0 +1,47 @@
+"""Throwaway projects for end-to-end plugin tests."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SLOW_TEST = """
+import time
+
+def test_fast():
+    pass
+
+def test_slow():
+    time.sleep(0.05)
+"""
+
+
+def make_project(pytester: pytest.Pytester, gov_toml: str, version: str = "1.0.0") -> Path:
+    """A project with a pyproject.toml holding ``gov_toml`` (and [project] version)."""
+    project = f'[project]\nname = "demo"\nversion = "{version}"\n' if version else ""
+    pytester.makefile(".toml", pyproject=project + gov_toml)
+    return pytester.path
+
+
+def read_report(path: Path) -> dict[str, Any]:
+    from pytest_g6gov.report import validate_report
+
+    data: dict[str, Any] = json.loads(path.read_text("utf-8"))
+    validate_report(data)
+    return data
+
+
+def governance_lines(output: list[str]) -> list[str]:
+    """The lines of the ``g6 governance`` section (without its title)."""
+    start = next((i for i, line in enumerate(output) if " g6 governance " in line), None)
+    if start is None:
+        return []
+    lines = []
+    for line in output[start + 1 :]:
+        if line.startswith("=") or line.startswith("-"):
+            break
+        lines.append(line)
+    return lines
