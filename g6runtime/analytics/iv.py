@@ -20,9 +20,10 @@ Method (shared with :func:`g6runtime.analytics.vector.iv_vec`):
    wings, where plain Newton crawls). Every evaluation tightens the bracket; a step
    that leaves the bracket, or is not at most half the previous Newton step, is
    replaced by a geometric bisection of the bracket (and the next Newton step is
-   judged afresh), so the bracket at least halves every second iteration. Convergence: a Newton step, or the
-   bracket, smaller than ``tol`` in volatility. At most ``max_iter`` evaluations
-   (else ``no_convergence``), so the loop always ends.
+   judged afresh), so the bracket at least halves every second iteration.
+   Convergence: a Newton step, or the bracket, smaller than ``tol`` in
+   volatility. At most ``max_iter`` evaluations (else ``no_convergence``), so the
+   loop always ends.
 """
 
 from __future__ import annotations
@@ -103,17 +104,19 @@ def _proposal(lower: bool, s: float, b: float, vega: float, beta: float) -> floa
 
 def _solve(a: float, beta: float, sqrt_t: float, tol: float, max_iter: int) -> IVResult:
     s_lo, s_hi = c.SIGMA_MIN * sqrt_t, c.SIGMA_MAX * sqrt_t
-    if beta < normalised_price(a, s_lo):
-        return _fail(c.BELOW_MIN_VOL)
-    if beta > normalised_price(a, s_hi):
-        return _fail(c.ABOVE_MAX_VOL)
     s = min(max(math.sqrt(-2.0 * a), s_lo), s_hi)
-    lower = beta <= normalised_price(a, s)
+    b = normalised_price(a, s)
+    lower = beta <= b
+    if lower and beta < normalised_price(a, s_lo):
+        return _fail(c.BELOW_MIN_VOL)
+    if not lower and beta > normalised_price(a, s_hi):
+        return _fail(c.ABOVE_MAX_VOL)
     lo, hi = (s_lo, s) if lower else (s, s_hi)
     s_tol = tol * sqrt_t
     prev_step = math.inf
     for it in range(1, max_iter + 1):
-        b = normalised_price(a, s)
+        if it > 1:
+            b = normalised_price(a, s)
         if b == beta:
             return IVResult(s / sqrt_t, True, it, c.OK)
         if b > beta:

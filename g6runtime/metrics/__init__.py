@@ -1,7 +1,8 @@
 """The runtime's Prometheus metrics, built from the one spec (docs/metrics_spec.yaml).
 
 Nothing happens at import: the spec is read and the registry filled only when
-`load_spec()` and `build_registry()` are called.
+`load_spec()` and `build_registry()` are called (jsonschema is imported on the
+first validation).
 """
 
 from .http import MetricsServer, serve

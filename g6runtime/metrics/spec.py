@@ -23,10 +23,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
-import jsonschema
 import yaml
+
+if TYPE_CHECKING:  # jsonschema is imported on first validation (~60 ms to import)
+    import jsonschema
 
 __all__ = [
     "SPEC_FILENAME",
@@ -179,6 +181,8 @@ def _mappings(node: yaml.Node) -> Iterator[yaml.MappingNode]:
 
 @functools.cache
 def _validator() -> jsonschema.protocols.Validator:
+    import jsonschema.validators
+
     text = resources.files(_PACKAGE).joinpath(_SCHEMA_FILENAME).read_text(encoding="utf-8")
     schema = json.loads(text)
     validator_cls = jsonschema.validators.validator_for(schema)
@@ -192,7 +196,8 @@ def _check_schema(data: Any, node: yaml.Node, path: str) -> None:
         return
     located = [(_line_at(node, list(error.absolute_path)), error) for error in errors]
     line, error = min(located, key=lambda pair: (pair[0], list(map(str, pair[1].absolute_path))))
-    raise MetricsSpecError(f"{_where(error.absolute_path)}{_schema_message(error)}", path, line)
+    where = _where(error.absolute_path, data)
+    raise MetricsSpecError(f"{where}{_schema_message(error)}", path, line)
 
 
 def _schema_message(error: jsonschema.ValidationError) -> str:
@@ -204,12 +209,16 @@ def _schema_message(error: jsonschema.ValidationError) -> str:
     return error.message
 
 
-def _where(error_path: Iterable[str | int]) -> str:
+def _where(error_path: Iterable[str | int], data: Any) -> str:
+    """`entry [3] (g6_x_total).type: ` for an error inside the fourth entry."""
     parts = list(error_path)
-    if not parts:
+    if not parts or not isinstance(parts[0], int):
         return ""
-    text = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts)
-    return f"entry {text.lstrip('.')}: "
+    entry = data[parts[0]]
+    name = entry.get("name") if isinstance(entry, dict) else None
+    label = f" ({name})" if isinstance(name, str) else ""
+    rest = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts[1:])
+    return f"entry [{parts[0]}]{label}{rest}: "
 
 
 def _line_at(node: yaml.Node, error_path: Sequence[str | int]) -> int:

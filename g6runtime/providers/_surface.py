@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from statistics import NormalDist
+
+from g6runtime.providers._noise import mix64
 
 TICK = 0.05
 TICKS_PER_POINT = 20  # 1 / TICK
 SESSION_SECONDS = 22_500  # 09:15 → 15:30
 _PRE_OPEN_SECONDS = 900  # volume already traded when the session opens (a pre-open auction)
+
+_STANDARD = NormalDist()
 
 SKEW = -0.8
 """Slope of the smile in standardised log-moneyness: OTM puts (k < 0) are richer."""
@@ -71,6 +76,50 @@ def activity_weight(k: float, t: float, sigma: float, is_call: bool) -> float:
     z = k / width
     out_of_money = (k > 0.0) if is_call else (k < 0.0)
     return math.exp(-0.5 * z * z) * (1.0 if out_of_money else 0.6) / (1.0 + 15.0 * t)
+
+
+class ActivityTable:
+    """Full-day volume and open interest per strike: ``(CE vol, PE vol, CE OI, PE OI)``.
+
+    Computed once per strike from the day's opening forward, with lognormal noise
+    drawn from ``root``; the caller scales volume by the session fraction.
+    """
+
+    __slots__ = ("_atm", "_forward", "_profile", "_root", "_rows", "_t")
+
+    def __init__(
+        self, profile: IndexProfile, *, forward: float, t: float, atm: float, root: int
+    ) -> None:
+        self._profile, self._forward, self._t, self._atm, self._root = (
+            profile,
+            forward,
+            t,
+            atm,
+            root,
+        )
+        self._rows: dict[int, tuple[float, float, float, float]] = {}
+
+    def row(self, strike: int) -> tuple[float, float, float, float]:
+        row = self._rows.get(strike)
+        if row is None:
+            k = math.log(strike / self._forward)
+            ce = activity_weight(k, self._t, self._atm, True)
+            pe = activity_weight(k, self._t, self._atm, False)
+            h1 = mix64(self._root ^ strike)
+            h2 = mix64(h1)
+            volume, oi = self._profile.volume_scale, self._profile.oi_scale
+            row = self._rows[strike] = (
+                volume * ce * _lognormal(h1 >> 32),
+                volume * pe * _lognormal(h1 & 0xFFFFFFFF),
+                oi * ce * _lognormal(h2 >> 32),
+                oi * pe * _lognormal(h2 & 0xFFFFFFFF),
+            )
+        return row
+
+
+def _lognormal(bits32: int) -> float:
+    """exp(0.25·Z) for a standard normal Z drawn from 32 random bits."""
+    return math.exp(0.25 * _STANDARD.inv_cdf((bits32 + 0.5) / 4294967296.0))
 
 
 def quote_ticks(fair: float, spread: float, u_center: float, u_last: float) -> tuple[int, int, int]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence, Set
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from g6runtime.analytics.black_scholes import bs_price
 from g6runtime.analytics.time import year_fraction_to_expiry
@@ -45,6 +46,7 @@ _WEEKS_LISTED = 8
 _MONTHS_LISTED = 3
 _CACHE_LIMIT = 4096
 _IV_PREMIUM = 1.05  # implied volatility trades a little above realised
+_BAND = 0.4  # log-distance from base_price is squashed by tanh: the level stays in ≈ ×0.67…×1.49
 
 
 def _second(now: datetime) -> int:
@@ -91,6 +93,7 @@ class SyntheticMarket:
         self._roots: dict[tuple[str, str], int] = {}
         self._spots: dict[tuple[str, int], float] = {}
         self._listed: dict[tuple[str, date], tuple[date, ...]] = {}
+        self._activity_tables: dict[tuple[str, date, date], surface.ActivityTable] = {}
 
     @property
     def seed(self) -> int:
@@ -191,7 +194,8 @@ class SyntheticMarket:
             sigma = surface.PROFILES.get(name, surface.DEFAULT_PROFILE).path_vol
             w = brownian(self._root(name, "path"), second - _EPOCH)
             log_move = sigma * w / math.sqrt(_SECONDS_PER_YEAR)
-            value = self._spots[key] = round(spec.base_price * math.exp(log_move), 2)
+            banded = _BAND * math.tanh(log_move / _BAND)
+            value = self._spots[key] = round(spec.base_price * math.exp(banded), 2)
         return value
 
     def _expiries(self, name: str, day: date) -> tuple[date, ...]:
@@ -215,6 +219,25 @@ class SyntheticMarket:
         sigma = surface.PROFILES.get(name, surface.DEFAULT_PROFILE).path_vol * _IV_PREMIUM
         return sigma * math.exp(0.1 * normal(mix(self._root(name, "vol"), day.toordinal())))
 
+    def _activity(self, name: str, expiry: date, day: date) -> surface.ActivityTable:
+        """The day's volume/OI table, fixed from the open (volume only grows in a session)."""
+        key = (name, expiry, day)
+        table = self._activity_tables.get(key)
+        if table is None:
+            if len(self._activity_tables) >= _CACHE_LIMIT:
+                self._activity_tables.clear()
+            opening = session_bounds(day)[0]
+            t = year_fraction_to_expiry(opening, expiry)
+            forward = self._spot(name, _second(opening)) * math.exp((self._r - self._q) * t)
+            table = self._activity_tables[key] = surface.ActivityTable(
+                surface.PROFILES.get(name, surface.DEFAULT_PROFILE),
+                forward=forward,
+                t=t,
+                atm=surface.atm_vol(self._day_vol(name, day), t),
+                root=mix(self._root(name, "activity"), expiry.toordinal(), day.toordinal()),
+            )
+        return table
+
     def _quotes(
         self, name: str, expiry: date, strikes: Sequence[int], now: datetime
     ) -> list[Quote]:
@@ -224,48 +247,47 @@ class SyntheticMarket:
         r, q = self._r, self._q
         spot = self._spot(name, second)
         t = year_fraction_to_expiry(as_of, expiry)
+        disc_spot, disc_strike = spot * math.exp(-q * t), math.exp(-r * t)
         forward = spot * math.exp((r - q) * t)
-        base_vol = self._day_vol(name, day)
-        atm = surface.atm_vol(base_vol, t)
-        # Activity is fixed per day from the open, so volume only grows through the session.
-        opening = session_bounds(day)[0]
-        t_open = year_fraction_to_expiry(opening, expiry)
-        forward_open = self._spot(name, _second(opening)) * math.exp((r - q) * t_open)
-        atm_open = surface.atm_vol(base_vol, t_open)
-        fraction = surface.session_fraction((as_of - opening).total_seconds())
-        profile = surface.PROFILES.get(name, surface.DEFAULT_PROFILE)
-        volume_scale = profile.volume_scale * fraction
-        oi_scale = profile.oi_scale * (0.85 + 0.15 * fraction)
+        atm = surface.atm_vol(self._day_vol(name, day), t)
+        fraction = surface.session_fraction((as_of - session_bounds(day)[0]).total_seconds())
+        oi_fraction = 0.85 + 0.15 * fraction
+        activity = self._activity(name, expiry, day)
         h_quote = mix(self._root(name, "quotes"), expiry.toordinal(), second)
-        h_day = mix(self._root(name, "activity"), expiry.toordinal(), day.toordinal())
+        tpp = surface.TICKS_PER_POINT
         out: list[Quote] = []
         for strike in strikes:
             k = math.log(strike / forward)
-            k_open = math.log(strike / forward_open)
             sigma = surface.smile_vol(atm, k, t)
-            for is_call in (True, False):
-                salt = 2 * strike + (0 if is_call else 1)
-                fair = bs_price(is_call, spot, strike, t, r, q, sigma)
-                hq = mix64(h_quote ^ salt)
+            # Price the OTM side with Black-Scholes and the other by put-call parity.
+            parity = disc_spot - strike * disc_strike
+            if k >= 0.0:
+                call = bs_price(True, spot, strike, t, r, q, sigma)
+                put = max(call - parity, 0.0)
+            else:
+                put = bs_price(False, spot, strike, t, r, q, sigma)
+                call = max(put + parity, 0.0)
+            row = activity.row(strike)
+            h = mix64(h_quote ^ strike)
+            for fair, shift, kind, volume, oi in (
+                (call, 0, "CE", row[0], row[2]),
+                (put, 32, "PE", row[1], row[3]),
+            ):
                 spread = surface.spread_points(fair, k, t)
-                bid, ask, last = surface.quote_ticks(fair, spread, _u16(hq, 0), _u16(hq, 16))
-                ha = mix64(h_day ^ salt)
-                weight = surface.activity_weight(k_open, t_open, atm_open, is_call)
-                volume = int(volume_scale * weight * math.exp(0.25 * normal(ha)))
-                oi = int(oi_scale * weight * math.exp(0.25 * normal(mix64(ha))))
-                kind: OptionKind = "CE" if is_call else "PE"
-                tpp = surface.TICKS_PER_POINT
+                bid, ask, last = surface.quote_ticks(
+                    fair, spread, _u16(h, shift), _u16(h, shift + 16)
+                )
                 out.append(
                     Quote(
                         name,
                         expiry,
                         strike,
-                        kind,
+                        cast(OptionKind, kind),
                         bid / tpp,
                         ask / tpp,
                         last / tpp,
-                        volume,
-                        oi,
+                        int(volume * fraction),
+                        int(oi * oi_fraction),
                         as_of,
                     )
                 )

@@ -68,12 +68,12 @@ def family_key(name: str) -> str:
 
 
 def name_regex(prefix: str) -> re.Pattern[str]:
-    """A valid entry name: the prefix, then upper snake case with optional ``<PLACEHOLDER>`` parts."""
+    """A valid entry name: the prefix, then upper snake case, maybe with ``<PLACEHOLDER>`` parts."""
     return re.compile(re.escape(prefix) + rf"(?:{NAME_CHARS}|<[A-Za-z0-9_]+>)+")
 
 
 def family_pattern(name: str) -> re.Pattern[str] | None:
-    """The names a family documents (each placeholder is one or more of [A-Z0-9_]); None if exact."""
+    """What a family's names match (a placeholder is one or more [A-Z0-9_]); None if exact."""
     pieces = _PLACEHOLDER.split(name)
     if len(pieces) == 1:
         return None
@@ -143,10 +143,11 @@ class _Parser:
                 return False
             self.fence = match.group(1)
             return True
-        marker = self.fence
-        if match and match.group(1).startswith(marker[0] * len(marker)):
-            if not line[match.end() :].strip():
-                self.fence = None
+        if match is None:
+            return True
+        run, rest = match.group(1), line[match.end() :]
+        if run[0] == self.fence[0] and len(run) >= len(self.fence) and not rest.strip():
+            self.fence = None
         return True
 
     def _entry(self, number: int, rest: str) -> None:

@@ -106,22 +106,22 @@ class SourceScanner:
         except SyntaxError as exc:  # also bad encodings and NUL bytes
             uses.errors.append(Finding("G6G000", f"cannot parse {rel}: {exc.msg}", rel, exc.lineno))
             return
-        except (
-            ValueError,
-            RecursionError,
-            MemoryError,
-        ) as exc:  # NUL bytes (older Pythons), nesting
+        # NUL bytes on older Pythons; MemoryError/RecursionError: nesting too deep to parse
+        except (ValueError, RecursionError, MemoryError) as exc:
             message = f"cannot parse {rel}: {type(exc).__name__}: {exc}"
             uses.errors.append(Finding("G6G000", message, rel))
             return
         self._walk(tree, rel, uses)
 
     def _walk(self, tree: ast.AST, rel: str, uses: SourceUses) -> None:
+        prefix = self.prefix
         stack: list[object] = [tree]
         while stack:
             node = stack.pop()
             if type(node) is ast.Constant:
-                self._literal(node.value, (rel, node.lineno), uses)
+                value = node.value
+                if type(value) is str and value.startswith(prefix):
+                    self._literal(value, (rel, node.lineno), uses)
             elif type(node) is ast.JoinedStr:
                 self._fstring(node, rel, uses)
                 stack.extend(v for v in node.values if type(v) is not ast.Constant)
@@ -133,8 +133,8 @@ class SourceScanner:
                     else:
                         stack.append(value)
 
-    def _literal(self, value: object, site: Site, uses: SourceUses) -> None:
-        if type(value) is str and value.startswith(self.prefix) and self.name.fullmatch(value):
+    def _literal(self, value: str, site: Site, uses: SourceUses) -> None:
+        if self.name.fullmatch(value):
             uses.add_name(value, site)
 
     def _fstring(self, node: ast.JoinedStr, rel: str, uses: SourceUses) -> None:

@@ -315,7 +315,7 @@ CREATED_SAMPLE = re.compile(rb"^[a-zA-Z_:][a-zA-Z0-9_:]*_created[{ ]", re.MULTIL
 
 
 def test_no_created_series(specs: tuple[MetricSpec, ...]) -> None:
-    prometheus_client.enable_created_metrics()
+    prometheus_client.enable_created_metrics()  # type: ignore[no-untyped-call]
     control = prometheus_client.CollectorRegistry()
     prometheus_client.Counter("g6_control_total", "Control.", registry=control).inc()
     assert CREATED_SAMPLE.search(prometheus_client.generate_latest(control))  # the check bites

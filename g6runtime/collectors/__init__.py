@@ -1,0 +1,1 @@
+"""One collection cycle: resolve → fetch → validate → analytics → persist → publish."""

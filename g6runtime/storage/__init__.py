@@ -1,0 +1,1 @@
+"""Sinks that persist cycle results (CSV now)."""
