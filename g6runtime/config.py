@@ -169,37 +169,31 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 
 def _from_file(base: Settings, data: Mapping[str, Any]) -> Settings:
-    s = base
+    changes: dict[str, Any] = {}
     simple = ("strikes_per_side", "interval_seconds", "seed", "risk_free_rate", "dividend_yield")
-    for key in simple:
-        if key in data:
-            s = replace(s, **{key: data[key]})
-    for key in ("csv_dir", "panels_dir"):
-        if key in data:
-            s = replace(s, **{key: Path(data[key])})
-    for key in ("indices", "expiries"):
-        if key in data:
-            s = replace(s, **{key: tuple(data[key])})
+    changes.update({key: data[key] for key in simple if key in data})
+    changes.update({key: Path(data[key]) for key in ("csv_dir", "panels_dir") if key in data})
+    changes.update({key: tuple(data[key]) for key in ("indices", "expiries") if key in data})
     if "strike_steps" in data:
-        s = replace(s, strike_steps=dict(data["strike_steps"]))
+        changes["strike_steps"] = dict(data["strike_steps"])
     metrics = data.get("metrics", {})
     if "host" in metrics:
-        s = replace(s, metrics_host=metrics["host"])
+        changes["metrics_host"] = metrics["host"]
     if "port" in metrics:
-        s = replace(s, metrics_port=metrics["port"])
+        changes["metrics_port"] = metrics["port"]
     if "enable_groups" in metrics:
         groups = metrics["enable_groups"]
-        s = replace(s, enable_groups=None if groups is None else frozenset(groups))
+        changes["enable_groups"] = None if groups is None else frozenset(groups)
     if "disable_groups" in metrics:
-        s = replace(s, disable_groups=frozenset(metrics["disable_groups"]))
+        changes["disable_groups"] = frozenset(metrics["disable_groups"])
     panels = data.get("panels", {})
     if panels.get("hmac_key_file"):
-        s = replace(s, hmac_key=_key_file("panels.hmac_key_file", panels["hmac_key_file"]))
+        changes["hmac_key"] = _key_file("panels.hmac_key_file", panels["hmac_key_file"])
     if "integrity_every_cycles" in panels:
-        s = replace(s, integrity_every_cycles=panels["integrity_every_cycles"])
+        changes["integrity_every_cycles"] = panels["integrity_every_cycles"]
     if "retention" in data:
-        s = replace(s, retention=replace(s.retention, **data["retention"]))
-    return s
+        changes["retention"] = RetentionSettings(**data["retention"])
+    return replace(base, **changes)
 
 
 def _validate(s: Settings) -> Settings:
