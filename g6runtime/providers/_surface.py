@@ -1,6 +1,6 @@
 """The synthetic market's shapes: volatility surface, spreads, volume and open interest.
 
-Pure functions of plain floats; the randomness comes in as arguments.
+Pure functions of plain floats; the randomness comes in as integer bits.
 """
 
 from __future__ import annotations
@@ -51,17 +51,15 @@ def atm_vol(base: float, t: float) -> float:
     return base * (_LONG_FACTOR + (_SHORT_FACTOR - _LONG_FACTOR) * decay)
 
 
-def smile_vol(atm: float, k: float, t: float) -> float:
-    """Implied volatility at log-moneyness ``k = ln(K/F)``: skew plus curvature."""
-    x = k / math.sqrt(max(t, _MIN_T))
+def moneyness_scale(t: float) -> float:
+    """``sqrt(t)`` floored at one day: divides ``ln(K/F)`` into standardised moneyness."""
+    return math.sqrt(max(t, _MIN_T))
+
+
+def smile_vol(atm: float, x: float) -> float:
+    """Implied volatility at standardised log-moneyness ``x = ln(K/F) / moneyness_scale(t)``."""
     factor = 1.0 + SKEW * x + CURVATURE * x * x
     return atm * min(max(factor, _SMILE_FLOOR), _SMILE_CAP)
-
-
-def spread_points(fair: float, k: float, t: float) -> float:
-    """Quoted bid/ask width: tighter at the money, wider in the wings (≥ one tick)."""
-    x = min(abs(k) / math.sqrt(max(t, _MIN_T)), 3.0)
-    return max(TICK, fair * (0.002 + 0.004 * x))
 
 
 def session_fraction(seconds_since_open: float) -> float:
@@ -72,7 +70,7 @@ def session_fraction(seconds_since_open: float) -> float:
 
 def activity_weight(k: float, t: float, sigma: float, is_call: bool) -> float:
     """Relative activity of a strike: peaks at the money, heavier on the OTM side."""
-    width = 1.5 * max(sigma * math.sqrt(max(t, _MIN_T)), 0.004)
+    width = 1.5 * max(sigma * moneyness_scale(t), 0.004)
     z = k / width
     out_of_money = (k > 0.0) if is_call else (k < 0.0)
     return math.exp(-0.5 * z * z) * (1.0 if out_of_money else 0.6) / (1.0 + 15.0 * t)
@@ -122,15 +120,17 @@ def _lognormal(bits32: int) -> float:
     return math.exp(0.25 * _STANDARD.inv_cdf((bits32 + 0.5) / 4294967296.0))
 
 
-def quote_ticks(fair: float, spread: float, u_center: float, u_last: float) -> tuple[int, int, int]:
-    """Bid, ask and last in ticks around ``fair``; ``u_*`` are uniforms in (0, 1).
+def two_sided(fair: float, x: float, bits: int) -> tuple[int, int, int]:
+    """Bid, ask and last in ticks around the model price ``fair``.
 
-    The quote's centre moves at most a quarter spread from ``fair``, so ``fair``
-    always lies within ``[bid, ask]``; ``ask - bid ≥ 1 tick``; ``bid ≥ 0``;
-    ``last`` lies in ``[bid, ask]`` and is at least one tick.
+    The width grows from 0.2 % of ``fair`` at the money to 1.4 % in the wings
+    (standardised moneyness ``x``), at least one tick. 32 random ``bits`` move
+    the quote's centre by at most a quarter width, so ``fair`` always lies in
+    ``[bid, ask]``; ``bid ≥ 0``; ``last`` is in ``[bid, ask]`` and at least a tick.
     """
-    center = fair + (u_center - 0.5) * 0.5 * spread
+    spread = max(TICK, fair * (0.002 + 0.004 * min(abs(x), 3.0)))
+    center = fair + (((bits & 0xFFFF) + 0.5) / 65536.0 - 0.5) * 0.5 * spread
     bid = max(0, math.floor((center - 0.5 * spread) * TICKS_PER_POINT))
     ask = max(bid + 1, math.ceil((center + 0.5 * spread) * TICKS_PER_POINT))
-    last = bid + round(u_last * (ask - bid))
+    last = bid + round((((bits >> 16) & 0xFFFF) + 0.5) / 65536.0 * (ask - bid))
     return bid, ask, min(ask, max(1, last))

@@ -27,7 +27,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence, Set
 from datetime import date, datetime, timedelta
-from typing import cast
 
 from g6runtime.analytics.black_scholes import bs_price
 from g6runtime.analytics.time import year_fraction_to_expiry
@@ -35,7 +34,7 @@ from g6runtime.market.calendar import IST, market_date, previous_trading_day, se
 from g6runtime.market.indices import IndexSpec, UnknownIndexError, index_registry
 from g6runtime.providers import _surface as surface
 from g6runtime.providers._noise import brownian, mix, mix64, normal, stable_root
-from g6runtime.providers.base import OptionKind, ProviderError, ProviderTimeout, Quote
+from g6runtime.providers.base import ProviderError, ProviderTimeout, Quote
 from g6runtime.providers.faults import FaultPlan, FaultRule, FaultTarget, apply_quote_faults
 
 __all__ = ["SyntheticMarket"]
@@ -59,10 +58,6 @@ def _last_weekday_of_month(year: int, month: int, weekday: int) -> date:
     following = date(year + month // 12, month % 12 + 1, 1)
     last = following - timedelta(days=1)
     return last - timedelta(days=(last.weekday() - weekday) % 7)
-
-
-def _u16(h: int, shift: int) -> float:
-    return (((h >> shift) & 0xFFFF) + 0.5) / 65536.0
 
 
 class SyntheticMarket:
@@ -161,7 +156,7 @@ class SyntheticMarket:
         t = year_fraction_to_expiry(now, expiry)
         forward = self._spot(name, _second(now)) * math.exp((self._r - self._q) * t)
         atm = surface.atm_vol(self._day_vol(name, market_date(now)), t)
-        return surface.smile_vol(atm, math.log(strike / forward), t)
+        return surface.smile_vol(atm, math.log(strike / forward) / surface.moneyness_scale(t))
 
     def _root(self, name: str, domain: str) -> int:
         key = (name, domain)
@@ -255,40 +250,49 @@ class SyntheticMarket:
         activity = self._activity(name, expiry, day)
         h_quote = mix(self._root(name, "quotes"), expiry.toordinal(), second)
         tpp = surface.TICKS_PER_POINT
+        scale = surface.moneyness_scale(t)
         out: list[Quote] = []
         for strike in strikes:
-            k = math.log(strike / forward)
-            sigma = surface.smile_vol(atm, k, t)
+            x = math.log(strike / forward) / scale
+            sigma = surface.smile_vol(atm, x)
             # Price the OTM side with Black-Scholes and the other by put-call parity.
             parity = disc_spot - strike * disc_strike
-            if k >= 0.0:
+            if x >= 0.0:
                 call = bs_price(True, spot, strike, t, r, q, sigma)
                 put = max(call - parity, 0.0)
             else:
                 put = bs_price(False, spot, strike, t, r, q, sigma)
                 call = max(put + parity, 0.0)
-            row = activity.row(strike)
+            ce_volume, pe_volume, ce_oi, pe_oi = activity.row(strike)
             h = mix64(h_quote ^ strike)
-            for fair, shift, kind, volume, oi in (
-                (call, 0, "CE", row[0], row[2]),
-                (put, 32, "PE", row[1], row[3]),
-            ):
-                spread = surface.spread_points(fair, k, t)
-                bid, ask, last = surface.quote_ticks(
-                    fair, spread, _u16(h, shift), _u16(h, shift + 16)
+            bid, ask, last = surface.two_sided(call, x, h & 0xFFFFFFFF)
+            out.append(
+                Quote(
+                    name,
+                    expiry,
+                    strike,
+                    "CE",
+                    bid / tpp,
+                    ask / tpp,
+                    last / tpp,
+                    int(ce_volume * fraction),
+                    int(ce_oi * oi_fraction),
+                    as_of,
                 )
-                out.append(
-                    Quote(
-                        name,
-                        expiry,
-                        strike,
-                        cast(OptionKind, kind),
-                        bid / tpp,
-                        ask / tpp,
-                        last / tpp,
-                        int(volume * fraction),
-                        int(oi * oi_fraction),
-                        as_of,
-                    )
+            )
+            bid, ask, last = surface.two_sided(put, x, h >> 32)
+            out.append(
+                Quote(
+                    name,
+                    expiry,
+                    strike,
+                    "PE",
+                    bid / tpp,
+                    ask / tpp,
+                    last / tpp,
+                    int(pe_volume * fraction),
+                    int(pe_oi * oi_fraction),
+                    as_of,
                 )
+            )
         return out
