@@ -31,6 +31,9 @@ __all__ = ["parse_deprecations", "run"]
 
 ALWAYS_EXCLUDED: tuple[str, ...] = ("CHANGELOG.md", "baselines")
 BINARY_PROBE = 8192
+_READ_CHUNK = 1 << 20
+# Up to this many plain-word terms, one substring search each beats splitting a file into words.
+_SUBSTRING_LIMIT = 12
 _WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 # Every byte that cannot be part of a word becomes a space, so ``split()`` yields the words.
 _TO_WORDS = bytes(b if b in _WORD_BYTES else 0x20 for b in range(256))
@@ -196,7 +199,7 @@ class _Prefilter:
     def __init__(self, needles: Sequence[_Needle]) -> None:
         self.words = frozenset(n.term for n in needles if set(n.term) <= _WORD_BYTES)
         self.others = tuple(n.term for n in needles if n.term not in self.words)
-        self.few = tuple(sorted(self.words)) if len(self.words) <= 4 else None
+        self.few = tuple(sorted(self.words)) if len(self.words) <= _SUBSTRING_LIMIT else None
 
     def __call__(self, data: bytes) -> bool:
         if any(term in data for term in self.others):
@@ -207,11 +210,20 @@ class _Prefilter:
 
 
 def _read_bytes(root: str, rel: str) -> bytes | None:
+    """The file's bytes (plain os calls: the fastest way through thousands of small files)."""
     try:
-        with open(os.path.join(root, rel), "rb") as handle:
-            return handle.read()
-    except OSError:  # vanished or unreadable: not a source we can judge
+        fd = os.open(os.path.join(root, rel), os.O_RDONLY)
+    except (OSError, ValueError):  # vanished, unreadable, or an unusable name
         return None
+    try:
+        chunks = []
+        while chunk := os.read(fd, _READ_CHUNK):
+            chunks.append(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _is_text(data: bytes) -> bool:
