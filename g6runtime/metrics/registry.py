@@ -40,6 +40,8 @@ from prometheus_client import (
     generate_latest,
 )
 
+from g6runtime.errors import ConfigError
+
 from .spec import MetricSpec, MetricsSpecError, MetricType, groups_of, load_spec
 
 __all__ = [
@@ -83,7 +85,7 @@ class InfoLike(Protocol):
     def info(self, val: dict[str, str]) -> None: ...
 
 
-class UnknownMetricGroupError(ValueError):
+class UnknownMetricGroupError(ConfigError):
     """An enabled/disabled group name that the spec does not declare (likely a typo)."""
 
 

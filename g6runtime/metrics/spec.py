@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import yaml
 
+from g6runtime.errors import ConfigError
+
 if TYPE_CHECKING:  # jsonschema is imported on first validation (~60 ms to import)
     import jsonschema
 
@@ -48,8 +50,8 @@ _SCHEMA_FILENAME = "spec.schema.json"
 _PACKAGE = __name__.rpartition(".")[0]
 
 
-class MetricsSpecError(ValueError):
-    """The metrics spec cannot be read or breaks its format.
+class MetricsSpecError(ConfigError):
+    """The metrics spec cannot be read or breaks its format (a G6 ConfigError).
 
     `path` and `line` (1-based) locate the problem when known; `str()` gives one
     line of the form ``path:line: message``.

@@ -4,9 +4,11 @@ Every answer is a pure function of the seed, the index and the ``now`` passed
 in (to the second), identical across processes: no wall clock, no global
 random state, no ``hash()`` of strings (see ``_noise``).
 
-* Index level: a geometric Brownian motion with zero median drift around the
-  index's ``base_price``, anchored at 2026-01-01 09:15 IST and evaluated per
-  second through a Brownian bridge, so ``spot(index, t)`` needs no history.
+* Index level: ``base_price · exp(B·tanh(σW(t)/B))`` — a geometric Brownian
+  motion with zero median drift, anchored at ``base_price`` on 2026-01-01
+  09:15 IST, whose log-distance from it is softly bounded (B = 0.4) so levels
+  stay representative for decades. ``W`` is evaluated per second through a
+  Brownian bridge, so ``spot(index, t)`` needs no history.
 * Expiries: weekly expiries on the index's ``expiry_weekday`` for 8 weeks from
   the market date, plus the last such weekday of this month and the next two
   (so all four expiry rules resolve); an expiry falling on a holiday moves to
@@ -34,7 +36,7 @@ from g6runtime.market.calendar import IST, market_date, previous_trading_day, se
 from g6runtime.market.indices import IndexSpec, UnknownIndexError, index_registry
 from g6runtime.providers import _surface as surface
 from g6runtime.providers._noise import brownian, mix, mix64, normal, stable_root
-from g6runtime.providers.base import ProviderError, ProviderTimeout, Quote
+from g6runtime.providers.base import OptionKind, ProviderError, ProviderTimeout, Quote
 from g6runtime.providers.faults import FaultPlan, FaultRule, FaultTarget, apply_quote_faults
 
 __all__ = ["SyntheticMarket"]
@@ -133,7 +135,8 @@ class SyntheticMarket:
         spec = self.index_spec(index)
         name = spec.name
         if expiry not in self._expiries(name, market_date(now)):
-            raise ProviderError(f"{name}: expiry {expiry} is not listed at {now}", index=name)
+            listed_at = f"not listed at {now.isoformat()}"
+            raise ProviderError(f"{name}: expiry {expiry} is {listed_at}", index=name)
         off_grid = [k for k in strikes if k <= 0 or k % spec.strike_step]
         if off_grid:
             grid = f"multiples of {spec.strike_step}"
@@ -153,9 +156,11 @@ class SyntheticMarket:
     def volatility(self, index: str, expiry: date, strike: float, now: datetime) -> float:
         """The model's implied volatility for one strike (what an IV solver should recover)."""
         name = self.index_spec(index).name
-        t = year_fraction_to_expiry(now, expiry)
-        forward = self._spot(name, _second(now)) * math.exp((self._r - self._q) * t)
-        atm = surface.atm_vol(self._day_vol(name, market_date(now)), t)
+        second = _second(now)
+        as_of = datetime.fromtimestamp(second, IST)
+        t = year_fraction_to_expiry(as_of, expiry)
+        forward = self._spot(name, second) * math.exp((self._r - self._q) * t)
+        atm = surface.atm_vol(self._day_vol(name, as_of.date()), t)
         return surface.smile_vol(atm, math.log(strike / forward) / surface.moneyness_scale(t))
 
     def _root(self, name: str, domain: str) -> int:
@@ -265,34 +270,15 @@ class SyntheticMarket:
                 call = max(put + parity, 0.0)
             ce_volume, pe_volume, ce_oi, pe_oi = activity.row(strike)
             h = mix64(h_quote ^ strike)
-            bid, ask, last = surface.two_sided(call, x, h & 0xFFFFFFFF)
-            out.append(
-                Quote(
-                    name,
-                    expiry,
-                    strike,
-                    "CE",
-                    bid / tpp,
-                    ask / tpp,
-                    last / tpp,
-                    int(ce_volume * fraction),
-                    int(ce_oi * oi_fraction),
-                    as_of,
-                )
+            sides: tuple[tuple[OptionKind, float, int, float, float], ...] = (
+                ("CE", call, h & 0xFFFFFFFF, ce_volume, ce_oi),
+                ("PE", put, h >> 32, pe_volume, pe_oi),
             )
-            bid, ask, last = surface.two_sided(put, x, h >> 32)
-            out.append(
-                Quote(
-                    name,
-                    expiry,
-                    strike,
-                    "PE",
-                    bid / tpp,
-                    ask / tpp,
-                    last / tpp,
-                    int(pe_volume * fraction),
-                    int(pe_oi * oi_fraction),
-                    as_of,
-                )
-            )
+            for kind, fair, bits, volume, oi in sides:
+                bid, ask, last = surface.two_sided(fair, x, bits)
+                volume_now, oi_now = int(volume * fraction), int(oi * oi_fraction)
+                out.append(
+                    Quote(name, expiry, strike, kind, bid / tpp, ask / tpp, last / tpp,
+                          volume_now, oi_now, as_of)
+                )  # fmt: skip
         return out
