@@ -44,6 +44,13 @@ CHECK_KEYS: dict[str, dict[str, Key]] = {
         "paths": Key("list", ["."]),
         "exclude": Key("list", []),
     },
+    "metrics_spec": {
+        "spec": Key("str", "docs/metrics_spec.yaml"),
+        "registry": Key("str", ""),
+        "prefix": Key("str", "g6_"),
+        "max_growth_percent": Key("number", 10.0),
+        "changelog": Key("str", "CHANGELOG.md"),
+    },
     "slow_tests": {
         "threshold_seconds": Key("number", 2.0),
         "marker": Key("str", "slow"),
