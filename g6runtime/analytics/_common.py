@@ -10,10 +10,15 @@ SIGMA_MIN: Final = 1e-4
 SIGMA_MAX: Final = 5.0
 """Highest volatility the solver reports."""
 
+MAX_EXPONENT: Final = 700.0
+"""Inputs with ``|r·t|``, ``|q·t|``, ``|(r-q)·t|`` or ``|ln(F/K)|`` above this would
+overflow ``exp`` (e^709 is the largest double): they are invalid, not computed."""
+
 # Failure reasons: the ``reason`` of an IVResult, and REASONS[code] for an IVBatch.
 OK: Final = "ok"
 INVALID_INPUT: Final = "invalid_input"
-"""A non-finite input, or a spot or strike that is not positive."""
+"""A non-finite input, a spot or strike that is not positive, or a rate, dividend
+yield or moneyness beyond MAX_EXPONENT."""
 EXPIRED: Final = "expired"
 """``t <= 0``: nothing left to solve for."""
 NON_POSITIVE_PRICE: Final = "non_positive_price"
@@ -22,7 +27,7 @@ BELOW_INTRINSIC: Final = "below_intrinsic"
 ABOVE_UPPER_BOUND: Final = "above_upper_bound"
 """Price at or above the no-arbitrage maximum (S·e^(-qT) for a call, K·e^(-rT) for a put)."""
 BELOW_MIN_VOL: Final = "below_min_vol"
-"""The volatility that fits is below SIGMA_MIN (including a price exactly at intrinsic)."""
+"""The volatility that fits is below SIGMA_MIN (or the price is at intrinsic)."""
 ABOVE_MAX_VOL: Final = "above_max_vol"
 """The volatility that fits is above SIGMA_MAX."""
 NO_CONVERGENCE: Final = "no_convergence"

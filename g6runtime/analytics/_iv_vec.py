@@ -73,8 +73,9 @@ def normalised_vega(a: F64, s: F64) -> F64:
 def _proposal(lower: Bool, s: F64, b: F64, vega: F64, beta: F64) -> F64:
     """Newton candidates (NaN where the derivative is unusable)."""
     usable = vega > 0.0
-    u = 1.0 / (s * s) + 2.0 * np.log(b / beta) * b / (s * s * s * vega)
-    low = np.where(usable & (b > 0.0) & (u > 0.0), 1.0 / np.sqrt(u), np.nan)
+    den = s * s * s * vega
+    u = 1.0 / (s * s) + 2.0 * (np.log(b) - np.log(beta)) * b / den
+    low = np.where((b > 0.0) & (den > 0.0) & (u > 0.0), 1.0 / np.sqrt(u), np.nan)
     up = np.where(usable, s - (b - beta) / vega, np.nan)
     return np.where(lower, low, up)
 
@@ -86,23 +87,27 @@ def _reduce(
     reason = np.zeros(price.shape, dtype=np.int8)
     finite = np.isfinite(price) & np.isfinite(spot) & np.isfinite(strike)
     finite &= np.isfinite(t) & np.isfinite(r) & np.isfinite(q)
-    forward = spot * np.exp((r - q) * t)
+    drift = (r - q) * t
+    forward = spot * np.exp(drift)
     undiscounted = price * np.exp(r * t)
+    x = np.log(spot) - np.log(strike) + drift
     intrinsic = np.where(call, np.maximum(forward - strike, 0.0), np.maximum(strike - forward, 0.0))
     time_value = undiscounted - intrinsic
+    beta = time_value / (np.sqrt(forward) * np.sqrt(strike))
+    overflow = (np.abs(r * t) > c.MAX_EXPONENT) | (np.abs(drift) > c.MAX_EXPONENT)
+    overflow |= ~((forward > 0.0) & (forward < np.inf) & (undiscounted < np.inf))
     checks = (
         (~finite | (spot <= 0.0) | (strike <= 0.0), c.INVALID_INPUT),
         (t <= 0.0, c.EXPIRED),
         (price <= 0.0, c.NON_POSITIVE_PRICE),
+        (overflow | ~(np.abs(x) <= c.MAX_EXPONENT), c.INVALID_INPUT),
         (undiscounted >= np.where(call, forward, strike), c.ABOVE_UPPER_BOUND),
         (time_value < 0.0, c.BELOW_INTRINSIC),
-        (time_value == 0.0, c.BELOW_MIN_VOL),
+        (beta == 0.0, c.BELOW_MIN_VOL),
     )
     for failed, name in reversed(checks):  # the first failing check wins
         reason[failed] = c.CODE[name]
-    a = -np.abs(np.log(forward / strike))
-    beta = time_value / np.sqrt(forward * strike)
-    return reason, a, beta
+    return reason, -np.abs(x), beta
 
 
 def _solve(
@@ -137,7 +142,7 @@ def _solve(
         step = newton - s
         converged = (lo <= newton) & (newton <= hi) & (np.abs(step) < s_tol)
         accept = (lo < newton) & (newton < hi) & (np.abs(step) <= 0.5 * np.abs(prev))
-        cand = np.where(accept, newton, np.sqrt(lo * hi))
+        cand = np.where(accept, newton, np.sqrt(lo) * np.sqrt(hi))
         prev = np.where(accept, step, np.inf)
         exact = b == beta
         done = exact | converged | (~accept & (hi - lo < s_tol))

@@ -16,14 +16,16 @@ Greeks conventions (:class:`Greeks`):
 
 Degenerate inputs never raise: ``t == 0`` or ``sigma == 0`` give the deterministic
 limit (the discounted forward intrinsic value and its derivatives, gamma = vega = 0);
-non-finite inputs, a non-positive spot or strike, a negative ``t`` or ``sigma`` give
-NaN everywhere.
+non-finite inputs, a non-positive spot or strike, a negative ``t`` or ``sigma``, or
+``|r·t|`` or ``|q·t|`` beyond ``MAX_EXPONENT`` give NaN everywhere.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+from g6runtime.analytics._common import MAX_EXPONENT
 
 __all__ = ["DAYS_PER_YEAR", "Greeks", "bs_price", "greeks", "norm_cdf", "norm_pdf"]
 
@@ -68,16 +70,16 @@ def _invalid(spot: float, strike: float, t: float, r: float, q: float, sigma: fl
     values = (spot, strike, t, r, q, sigma)
     if not all(math.isfinite(v) for v in values):
         return True
-    return spot <= 0.0 or strike <= 0.0 or t < 0.0 or sigma < 0.0
+    if spot <= 0.0 or strike <= 0.0 or t < 0.0 or sigma < 0.0:
+        return True
+    return abs(r * t) > MAX_EXPONENT or abs(q * t) > MAX_EXPONENT
 
 
-def _d1_d2(
-    spot: float, strike: float, t: float, r: float, q: float, sigma: float
-) -> tuple[float, float]:
-    sqrt_t = math.sqrt(t)
-    vol_t = sigma * sqrt_t
-    d1 = (math.log(spot / strike) + (r - q + 0.5 * sigma * sigma) * t) / vol_t
-    return d1, d1 - vol_t
+def _d1(
+    spot: float, strike: float, t: float, r: float, q: float, sigma: float, vol_t: float
+) -> float:
+    log_moneyness = math.log(spot) - math.log(strike)  # no under/overflow of spot / strike
+    return (log_moneyness + (r - q + 0.5 * sigma * sigma) * t) / vol_t
 
 
 def bs_price(
@@ -88,9 +90,11 @@ def bs_price(
         return _NAN
     disc_s = spot * math.exp(-q * t)
     disc_k = strike * math.exp(-r * t)
-    if t == 0.0 or sigma == 0.0:
+    vol_t = sigma * math.sqrt(t)
+    if vol_t == 0.0:
         return max(disc_s - disc_k, 0.0) if is_call else max(disc_k - disc_s, 0.0)
-    d1, d2 = _d1_d2(spot, strike, t, r, q, sigma)
+    d1 = _d1(spot, strike, t, r, q, sigma, vol_t)
+    d2 = d1 - vol_t
     if is_call:
         return disc_s * norm_cdf(d1) - disc_k * norm_cdf(d2)
     return disc_k * norm_cdf(-d2) - disc_s * norm_cdf(-d1)
@@ -99,7 +103,7 @@ def bs_price(
 def _limit_greeks(
     is_call: bool, spot: float, strike: float, t: float, r: float, q: float
 ) -> Greeks:
-    """Greeks of the deterministic limit (t == 0 or sigma == 0)."""
+    """Greeks of the deterministic limit (σ·√t == 0)."""
     ed_q = math.exp(-q * t)
     ed_r = math.exp(-r * t)
     disc_s = spot * ed_q
@@ -120,14 +124,16 @@ def greeks(
     """Analytic Black-Scholes-Merton Greeks; units in the module docstring."""
     if _invalid(spot, strike, t, r, q, sigma):
         return _NAN_GREEKS
-    if t == 0.0 or sigma == 0.0:
+    sqrt_t = math.sqrt(t)
+    vol_t = sigma * sqrt_t
+    if vol_t == 0.0:
         return _limit_greeks(is_call, spot, strike, t, r, q)
     ed_q = math.exp(-q * t)
     ed_r = math.exp(-r * t)
-    sqrt_t = math.sqrt(t)
-    d1, d2 = _d1_d2(spot, strike, t, r, q, sigma)
+    d1 = _d1(spot, strike, t, r, q, sigma, vol_t)
+    d2 = d1 - vol_t
     pdf1 = norm_pdf(d1)
-    gamma = ed_q * pdf1 / (spot * sigma * sqrt_t)
+    gamma = ed_q * pdf1 / spot / vol_t
     vega = spot * ed_q * pdf1 * sqrt_t
     decay = -spot * ed_q * pdf1 * sigma / (2.0 * sqrt_t)
     if is_call:

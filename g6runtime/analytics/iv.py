@@ -77,25 +77,33 @@ def _reduce(
         return c.EXPIRED
     if price <= 0.0:
         return c.NON_POSITIVE_PRICE
-    forward = spot * math.exp((r - q) * t)
+    drift = (r - q) * t
+    if abs(r * t) > c.MAX_EXPONENT or abs(drift) > c.MAX_EXPONENT:
+        return c.INVALID_INPUT
+    forward = spot * math.exp(drift)
     undiscounted = price * math.exp(r * t)
+    x = math.log(spot) - math.log(strike) + drift
+    if not (0.0 < forward < math.inf and undiscounted < math.inf and abs(x) <= c.MAX_EXPONENT):
+        return c.INVALID_INPUT
     if undiscounted >= (forward if is_call else strike):
         return c.ABOVE_UPPER_BOUND
     intrinsic = max(forward - strike, 0.0) if is_call else max(strike - forward, 0.0)
     time_value = undiscounted - intrinsic
     if time_value < 0.0:
         return c.BELOW_INTRINSIC
-    if time_value == 0.0:
+    beta = time_value / (math.sqrt(forward) * math.sqrt(strike))
+    if beta == 0.0:  # at intrinsic (or below the smallest double): volatility 0
         return c.BELOW_MIN_VOL
-    return -abs(math.log(forward / strike)), time_value / math.sqrt(forward * strike)
+    return -abs(x), beta
 
 
 def _proposal(lower: bool, s: float, b: float, vega: float, beta: float) -> float:
     """Newton candidate; NaN when the derivative is unusable."""
     if lower:
-        if b <= 0.0 or vega <= 0.0:
+        den = s * s * s * vega
+        if b <= 0.0 or den <= 0.0:
             return math.nan
-        u = 1.0 / (s * s) + 2.0 * math.log(b / beta) * b / (s * s * s * vega)
+        u = 1.0 / (s * s) + 2.0 * (math.log(b) - math.log(beta)) * b / den
         return 1.0 / math.sqrt(u) if u > 0.0 else math.nan
     if vega <= 0.0:
         return math.nan
@@ -130,7 +138,7 @@ def _solve(a: float, beta: float, sqrt_t: float, tol: float, max_iter: int) -> I
         if lo < cand < hi and abs(step) <= 0.5 * abs(prev_step):
             prev_step = step
         else:  # Newton left the bracket or stalled: bisect, then give Newton a fresh start
-            cand = math.sqrt(lo * hi)
+            cand = math.sqrt(lo) * math.sqrt(hi)
             if hi - lo < s_tol:
                 return IVResult(cand / sqrt_t, True, it, c.OK)
             prev_step = math.inf

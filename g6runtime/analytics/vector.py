@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from g6runtime.analytics._common import MAX_EXPONENT
 from g6runtime.analytics._iv_vec import IVBatch, broadcast_inputs, iv_vec
 from g6runtime.analytics._normal import norm_cdf, norm_pdf
 
@@ -44,7 +45,7 @@ class _Terms:
         finite = np.isfinite(s) & np.isfinite(k) & np.isfinite(tt)
         finite &= np.isfinite(rr) & np.isfinite(qq) & np.isfinite(vol)
         self.invalid = ~finite | (s <= 0.0) | (k <= 0.0) | (tt < 0.0) | (vol < 0.0)
-        self.limit = (tt == 0.0) | (vol == 0.0)
+        self.invalid |= (np.abs(rr * tt) > MAX_EXPONENT) | (np.abs(qq * tt) > MAX_EXPONENT)
         self.sign = np.where(call, 1.0, -1.0)
         self.ed_q = np.exp(-qq * tt)
         self.ed_r = np.exp(-rr * tt)
@@ -52,10 +53,11 @@ class _Terms:
         self.disc_k = k * self.ed_r
         self.sqrt_t = np.sqrt(tt)
         vol_t = vol * self.sqrt_t
-        self.d1 = (np.log(s / k) + (rr - qq + 0.5 * vol * vol) * tt) / vol_t
+        self.limit = vol_t == 0.0
+        self.d1 = (np.log(s) - np.log(k) + (rr - qq + 0.5 * vol * vol) * tt) / vol_t
         self.n1 = norm_cdf(self.sign * self.d1)
         self.n2 = norm_cdf(self.sign * (self.d1 - vol_t))
-        # Deterministic limit (t == 0 or sigma == 0): exercised iff in the money.
+        # Deterministic limit (σ·√t == 0): exercised iff in the money.
         self.itm = np.where(self.sign * (self.disc_s - self.disc_k) > 0.0, 1.0, 0.0)
 
     def finish(self, value: F64, limit_value: F64) -> F64:
@@ -105,7 +107,7 @@ def greeks_vec(
         limit_theta = sign * (m.q * m.disc_s - m.r * m.disc_k) * m.itm
         return {
             "delta": m.finish(sign * ed_q * m.n1, sign * ed_q * m.itm),
-            "gamma": m.finish(ed_q * pdf1 / (m.spot * m.sigma * m.sqrt_t), zero),
+            "gamma": m.finish(ed_q * pdf1 / m.spot / (m.sigma * m.sqrt_t), zero),
             "theta": m.finish(theta, limit_theta),
             "vega": m.finish(discounted_pdf * m.sqrt_t, zero),
             "rho": m.finish(rho_scale * m.n2, rho_scale * m.itm),

@@ -20,7 +20,7 @@ _STANDARD = NormalDist()
 
 SKEW = -0.8
 """Slope of the smile in standardised log-moneyness: OTM puts (k < 0) are richer."""
-CURVATURE = 0.5
+CURVATURE = 1.2
 """Convexity of the smile: both wings rise far from the money."""
 _SMILE_FLOOR, _SMILE_CAP = 0.6, 3.0
 _MIN_T = 1.0 / 365.0  # standardise moneyness with at least one day, so expiry day stays sane
@@ -69,11 +69,15 @@ def session_fraction(seconds_since_open: float) -> float:
 
 
 def activity_weight(k: float, t: float, sigma: float, is_call: bool) -> float:
-    """Relative activity of a strike: peaks at the money, heavier on the OTM side."""
-    width = 1.5 * max(sigma * moneyness_scale(t), 0.004)
-    z = k / width
+    """Relative activity of a strike at log-moneyness ``k``.
+
+    Peaks at the money with fat (Cauchy-like) tails, half a standard deviation
+    wide; in-the-money options trade less than out-of-the-money ones; far
+    expiries trade less than near ones.
+    """
+    z = k / (0.5 * max(sigma * moneyness_scale(t), 0.004))
     out_of_money = (k > 0.0) if is_call else (k < 0.0)
-    return math.exp(-0.5 * z * z) * (1.0 if out_of_money else 0.6) / (1.0 + 15.0 * t)
+    return (1.0 if out_of_money else 0.4) / ((1.0 + z * z) * (1.0 + 15.0 * t))
 
 
 class ActivityTable:

@@ -100,8 +100,13 @@ def overview_path(root: Path, row: OverviewRow) -> Path:
 class WriteStats:
     rows: int = 0
     files_created: int = 0
-    bytes: int = 0
     rows_by_index: dict[str, int] = field(default_factory=dict)
+    files_by_index: dict[str, int] = field(default_factory=dict)
+
+    def count(self, index: str, created: bool) -> None:
+        self.rows_by_index[index] = self.rows_by_index.get(index, 0) + 1
+        if created:
+            self.files_by_index[index] = self.files_by_index.get(index, 0) + 1
 
 
 class CsvSink:
@@ -116,15 +121,19 @@ class CsvSink:
     ) -> WriteStats:
         stats = WriteStats()
         for row in options:
-            self._append(option_path(self.root, row), OPTION_HEADER, option_line(row), stats)
-            stats.rows_by_index[row.index] = stats.rows_by_index.get(row.index, 0) + 1
+            created = self._append(option_path(self.root, row), OPTION_HEADER, option_line(row))
+            stats.count(row.index, created)
         for orow in overview:
-            self._append(
-                overview_path(self.root, orow), OVERVIEW_HEADER, overview_line(orow), stats
+            created = self._append(
+                overview_path(self.root, orow), OVERVIEW_HEADER, overview_line(orow)
             )
+            stats.count(orow.index, created)
+        stats.rows = sum(stats.rows_by_index.values())
+        stats.files_created = sum(stats.files_by_index.values())
         return stats
 
-    def _append(self, path: Path, header: str, line: str, stats: WriteStats) -> None:
+    def _append(self, path: Path, header: str, line: str) -> bool:
+        """Append ``line`` (with the header when the file is new); True when it was created."""
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except FileNotFoundError:
@@ -136,15 +145,13 @@ class CsvSink:
             size = os.fstat(fd).st_size
             if size == 0:
                 payload = (header + "\n" + line).encode("utf-8")
-                stats.files_created += 1
             else:
                 if path not in self._checked:
                     self._check_header(path, header)
                 payload = line.encode("utf-8")
             _write_whole(fd, payload, size, path)
             self._checked.add(path)
-            stats.rows += 1
-            stats.bytes += len(payload)
+            return size == 0
         finally:
             os.close(fd)
 

@@ -130,7 +130,7 @@ class SourceScanner:
                     value = getattr(node, name, None)
                     if type(value) is list:
                         stack.extend(value)
-                    else:
+                    elif isinstance(value, ast.AST):
                         stack.append(value)
 
     def _literal(self, value: str, site: Site, uses: SourceUses) -> None:

@@ -1,0 +1,182 @@
+"""One collection cycle: resolve → fetch → validate → analytics → persist → publish."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ..errors import StorageError
+from ..market.indices import get_index
+from ..providers.base import Provider
+from ..storage.csv_sink import CsvSink, WriteStats
+from .analytics_stage import Analytics, compute
+from .model import OptionRow, OverviewRow, tag_bit
+from .stages import Calls, Failure, IndexPlan, QualityIssue, Timer, ValidChain, fetch, resolve
+from .stages import validate as validate_chain
+
+
+@dataclass(frozen=True)
+class Universe:
+    """What a cycle collects, and the pricing inputs."""
+
+    indices: tuple[str, ...]
+    expiries: tuple[str, ...]
+    strikes_per_side: int
+    strike_steps: Mapping[str, int] = field(default_factory=dict)
+    r: float = 0.065
+    q: float = 0.012
+
+
+@dataclass(frozen=True)
+class CycleResult:
+    cycle: int
+    timestamp: datetime
+    plans: tuple[IndexPlan, ...]
+    options: tuple[OptionRow, ...]
+    overview: tuple[OverviewRow, ...]
+    failures: tuple[Failure, ...]
+    issues: tuple[QualityIssue, ...]
+    iv: Mapping[tuple[str, str], tuple[int, int]]  # (index, tag) → (solved, failed)
+    iterations: Mapping[str, tuple[int, ...]]  # index → iterations of each solved leg
+    provider_durations: tuple[float, ...]
+    timings: Mapping[str, float]
+    written: WriteStats | None
+    storage_error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """A cycle fails when nothing was collected or its rows could not be stored."""
+        return bool(self.options) and self.storage_error is None
+
+
+def _rows(chain: ValidChain, plan: IndexPlan, now: datetime, an: Analytics) -> list[OptionRow]:
+    rows = []
+    for strike in plan.strikes:
+        ce, pe = chain.legs.get((strike, "CE")), chain.legs.get((strike, "PE"))
+        if ce is None or pe is None or (ce.price is None and pe.price is None):
+            continue
+        a_ce = an.get(plan.index, chain.expiry_tag, strike, "CE")
+        a_pe = an.get(plan.index, chain.expiry_tag, strike, "PE")
+        greeks: dict[str, float | None] = {}
+        for name in ("delta", "gamma", "theta", "vega", "rho"):
+            greeks[f"ce_{name}"] = a_ce.greeks.get(name) if a_ce else None
+            greeks[f"pe_{name}"] = a_pe.greeks.get(name) if a_pe else None
+        rows.append(
+            OptionRow(
+                timestamp=now,
+                index=plan.index,
+                expiry_tag=chain.expiry_tag,
+                expiry_date=chain.expiry,
+                offset=strike - plan.atm,
+                index_price=plan.spot,
+                atm=plan.atm,
+                strike=strike,
+                ce=ce.price,
+                pe=pe.price,
+                ce_vol=ce.volume,
+                pe_vol=pe.volume,
+                ce_oi=ce.oi,
+                pe_oi=pe.oi,
+                ce_iv=a_ce.iv if a_ce else None,
+                pe_iv=a_pe.iv if a_pe else None,
+                **greeks,
+            )
+        )
+    return rows
+
+
+def _overview(
+    plan: IndexPlan, rules: Sequence[str], rows: Sequence[OptionRow], now: datetime
+) -> OverviewRow:
+    pcr: dict[str, float | None] = {}
+    collected = 0
+    for tag in rules:
+        mine = [r for r in rows if r.index == plan.index and r.expiry_tag == tag]
+        if mine:
+            collected |= tag_bit(tag)
+        ce_oi = sum(r.ce_oi for r in mine)
+        pcr[tag] = sum(r.pe_oi for r in mine) / ce_oi if ce_oi else None
+    expected = sum(tag_bit(t) for t in rules)
+    return OverviewRow(now, plan.index, plan.spot, plan.atm, pcr, expected, collected)
+
+
+def _iv_stats(
+    an: Analytics,
+) -> tuple[dict[tuple[str, str], tuple[int, int]], dict[str, tuple[int, ...]]]:
+    counts: dict[tuple[str, str], list[int]] = {}
+    iterations: dict[str, list[int]] = {}
+    for (index, tag, _strike, _kind), leg in an.legs.items():
+        c = counts.setdefault((index, tag), [0, 0])
+        if leg.iv is None:
+            c[1] += 1
+        else:
+            c[0] += 1
+            iterations.setdefault(index, []).append(leg.iterations)
+    return (
+        {k: (v[0], v[1]) for k, v in counts.items()},
+        {k: tuple(v) for k, v in iterations.items()},
+    )
+
+
+def run_cycle(
+    cycle: int,
+    now: datetime,
+    provider: Provider,
+    universe: Universe,
+    sink: CsvSink | None,
+    timer: Timer = time.perf_counter,
+) -> CycleResult:
+    """Run one cycle at the instant ``now`` and persist its rows with ``sink``."""
+    t0 = timer()
+    calls = Calls()
+    plans, chains = [], []
+    for index in universe.indices:
+        step = get_index(index, universe.strike_steps).strike_step
+        plan = resolve(
+            provider, index, step, universe.expiries, universe.strikes_per_side, now, calls, timer
+        )
+        if plan is not None:
+            plans.append(plan)
+            chains.extend(fetch(provider, plan, now, calls, timer))
+    t1 = timer()
+    issues: list[QualityIssue] = []
+    valid = [validate_chain(c, issues) for c in chains]
+    t2 = timer()
+    spots = {p.index: p.spot for p in plans}
+    an = compute(valid, spots, now, universe.r, universe.q)
+    by_index = {p.index: p for p in plans}
+    options = [row for c in valid for row in _rows(c, by_index[c.index], now, an)]
+    overview = [_overview(p, universe.expiries, options, now) for p in plans]
+    t3 = timer()
+    written, error = None, None
+    if sink is not None:
+        try:
+            written = sink.write_cycle(options, overview)
+        except StorageError as exc:
+            error = str(exc)
+    t4 = timer()
+    iv, iterations = _iv_stats(an)
+    timings = {
+        "fetch": t1 - t0,
+        "validate": t2 - t1,
+        "analytics": t3 - t2,
+        "persist": t4 - t3,
+        "total": t4 - t0,
+    }
+    return CycleResult(
+        cycle,
+        now,
+        tuple(plans),
+        tuple(options),
+        tuple(overview),
+        tuple(calls.failures),
+        tuple(issues),
+        iv,
+        iterations,
+        tuple(calls.durations),
+        timings,
+        written,
+        error,
+    )

@@ -1,0 +1,53 @@
+"""The publish stage: a cycle result → the metrics declared in docs/metrics_spec.yaml."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from ..metrics.registry import Metrics
+from .cycle import CycleResult
+
+
+def publish(metrics: Metrics, result: CycleResult) -> None:
+    """Record one cycle; every name used here must be in the spec (KeyError otherwise)."""
+    metrics.counter("g6_cycles_total").inc()
+    if not result.ok:
+        metrics.counter("g6_cycle_failures_total").inc()
+    metrics.histogram("g6_cycle_duration_seconds").observe(result.timings["total"])
+    metrics.gauge("g6_last_cycle_timestamp_seconds").set(result.timestamp.timestamp())
+    for plan in result.plans:
+        metrics.gauge("g6_index_price").labels(index=plan.index).set(plan.spot)
+    for row in result.overview:
+        for tag, pcr in row.pcr.items():
+            if pcr is not None:
+                metrics.gauge("g6_pcr").labels(index=row.index, expiry=tag).set(pcr)
+    collected = Counter((r.index, r.expiry_tag) for r in result.options)
+    for (index, tag), n in collected.items():
+        metrics.counter("g6_options_collected_total").labels(index=index, expiry=tag).inc(n)
+    for (index, tag), (ok, failed) in result.iv.items():
+        if ok:
+            metrics.counter("g6_iv_estimation_success_total").labels(index=index, expiry=tag).inc(
+                ok
+            )
+        if failed:
+            metrics.counter("g6_iv_estimation_failure_total").labels(index=index, expiry=tag).inc(
+                failed
+            )
+    for index, iterations in result.iterations.items():
+        hist = metrics.histogram("g6_iv_solver_iterations").labels(index=index)
+        for n in iterations:
+            hist.observe(n)
+    for (index, kind), n in Counter((i.index, i.kind) for i in result.issues).items():
+        metrics.counter("g6_data_quality_issues_total").labels(index=index, kind=kind).inc(n)
+    for f in result.failures:
+        metrics.counter("g6_provider_errors_total").labels(index=f.index, kind=f.kind).inc()
+        metrics.counter("g6_errors_total").labels(component="provider", category=f.kind).inc()
+    for seconds in result.provider_durations:
+        metrics.histogram("g6_provider_request_duration_seconds").observe(seconds)
+    if result.written is not None:
+        for index, rows in result.written.rows_by_index.items():
+            metrics.counter("g6_csv_rows_written_total").labels(index=index).inc(rows)
+        for index, files in result.written.files_by_index.items():
+            metrics.counter("g6_csv_day_files_total").labels(index=index).inc(files)
+    if result.storage_error is not None:
+        metrics.counter("g6_errors_total").labels(component="storage", category="storage").inc()

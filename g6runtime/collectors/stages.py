@@ -1,0 +1,178 @@
+"""The cycle's stages as plain functions over frozen data.
+
+resolve → fetch → validate → analytics → rows. Provider failures are caught per
+index (resolve) and per expiry (fetch) and become :class:`Failure` values, so one
+failing index never stops the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import partial
+from typing import TypeVar, cast
+
+from ..market.calendar import expiry_reference_date
+from ..market.expiries import ExpiryResolutionError, ExpiryRule, resolve_expiry
+from ..market.strikes import atm_strike, strike_ladder
+from ..providers.base import Provider, ProviderError, ProviderTimeout, Quote
+
+Timer = Callable[[], float]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A stage that could not complete for one index (and expiry, when known)."""
+
+    index: str
+    stage: str
+    kind: str  # error | timeout | expiry
+    message: str
+    expiry_tag: str | None = None
+
+
+@dataclass(frozen=True)
+class QualityIssue:
+    index: str
+    expiry_tag: str
+    strike: int
+    leg: str
+    kind: str  # negative | crossed | missing
+
+
+@dataclass(frozen=True)
+class IndexPlan:
+    index: str
+    spot: float
+    atm: int
+    step: int
+    strikes: tuple[int, ...]
+    expiries: Mapping[str, date]
+
+
+@dataclass(frozen=True)
+class Chain:
+    index: str
+    expiry_tag: str
+    expiry: date
+    quotes: tuple[Quote, ...]
+
+
+@dataclass(frozen=True)
+class Leg:
+    """One validated option leg: a usable price (or None) and its activity."""
+
+    price: float | None
+    volume: int
+    oi: int
+
+
+@dataclass(frozen=True)
+class ValidChain:
+    index: str
+    expiry_tag: str
+    expiry: date
+    legs: Mapping[tuple[int, str], Leg]
+
+
+@dataclass
+class Calls:
+    """Provider request timings and failures, gathered while fetching."""
+
+    durations: list[float] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+
+def _call(
+    fn: Callable[[], T], index: str, stage: str, calls: Calls, timer: Timer, tag: str | None = None
+) -> T | None:
+    start = timer()
+    try:
+        return fn()
+    except ProviderTimeout as exc:
+        calls.failures.append(Failure(index, stage, "timeout", str(exc), tag))
+    except ProviderError as exc:
+        calls.failures.append(Failure(index, stage, "error", str(exc), tag))
+    finally:
+        calls.durations.append(timer() - start)
+    return None
+
+
+def resolve(
+    provider: Provider,
+    index: str,
+    step: int,
+    rules: Sequence[str],
+    n: int,
+    now: datetime,
+    calls: Calls,
+    timer: Timer = time.perf_counter,
+) -> IndexPlan | None:
+    """Spot, ATM, strike ladder and the expiry date of each rule for one index."""
+    spot = _call(lambda: provider.spot(index, now), index, "spot", calls, timer)
+    listed = _call(lambda: provider.expiries(index, now), index, "expiries", calls, timer)
+    if spot is None or listed is None:
+        return None
+    if not spot > 0:
+        calls.failures.append(Failure(index, "spot", "error", f"unusable index price {spot!r}"))
+        return None
+    today = expiry_reference_date(now)
+    expiries: dict[str, date] = {}
+    for rule in rules:
+        try:
+            expiries[rule] = resolve_expiry(cast(ExpiryRule, rule), listed, today)
+        except ExpiryResolutionError as exc:
+            calls.failures.append(Failure(index, "resolve", "expiry", str(exc), rule))
+    atm = atm_strike(spot, step)
+    return IndexPlan(index, spot, atm, step, strike_ladder(atm, step, n), expiries)
+
+
+def fetch(
+    provider: Provider,
+    plan: IndexPlan,
+    now: datetime,
+    calls: Calls,
+    timer: Timer = time.perf_counter,
+) -> list[Chain]:
+    chains = []
+    for tag, expiry in plan.expiries.items():
+        quotes = _call(
+            partial(provider.option_quotes, plan.index, expiry, plan.strikes, now),
+            plan.index,
+            "quotes",
+            calls,
+            timer,
+            tag,
+        )
+        if quotes is not None:
+            chains.append(Chain(plan.index, tag, expiry, tuple(quotes)))
+    return chains
+
+
+def _usable(x: float | None) -> bool:
+    return x is not None and x == x and x > 0
+
+
+def validate_quote(q: Quote, tag: str, issues: list[QualityIssue]) -> Leg:
+    """Mid when bid/ask are sane, else a positive last price, else None; counts problems."""
+    prices = (q.bid, q.ask, q.last)
+    if any(p is not None and p < 0 for p in prices):
+        issues.append(QualityIssue(q.index, tag, q.strike, q.kind, "negative"))
+    if q.bid is None or q.ask is None:
+        issues.append(QualityIssue(q.index, tag, q.strike, q.kind, "missing"))
+    elif q.bid > q.ask:
+        issues.append(QualityIssue(q.index, tag, q.strike, q.kind, "crossed"))
+    elif q.bid > 0 and q.ask > 0:
+        return Leg((q.bid + q.ask) / 2.0, max(q.volume, 0), max(q.oi, 0))
+    price = q.last if _usable(q.last) else None
+    return Leg(price, max(q.volume, 0), max(q.oi, 0))
+
+
+def validate(chain: Chain, issues: list[QualityIssue]) -> ValidChain:
+    legs: dict[tuple[int, str], Leg] = {
+        (q.strike, q.kind): validate_quote(q, chain.expiry_tag, issues) for q in chain.quotes
+    }
+    return ValidChain(chain.index, chain.expiry_tag, chain.expiry, legs)

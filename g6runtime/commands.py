@@ -1,0 +1,187 @@
+"""What each ``g6`` subcommand does, given parsed arguments."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from .collectors.cycle import CycleResult
+from .config import Settings, load_settings
+from .errors import StorageError
+from .market.calendar import IST, is_market_open, market_date, next_open
+from .runner import Runtime, build_metrics, simulated_clock, synthetic_provider
+from .storage.csv_sink import CsvSink
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.config)
+    changes: dict[str, Any] = {}
+    if getattr(args, "csv_dir", None) is not None:
+        changes["csv_dir"] = args.csv_dir
+    if getattr(args, "interval", None) is not None:
+        changes["interval_seconds"] = args.interval
+    if getattr(args, "seed", None) is not None:
+        changes["seed"] = args.seed
+    if getattr(args, "metrics_port", None) is not None:
+        changes["metrics_port"] = args.metrics_port
+    return replace(settings, **changes)
+
+
+def _runtime(settings: Settings) -> Runtime:
+    return Runtime(
+        settings,
+        synthetic_provider(settings, settings.seed),
+        build_metrics(settings),
+        CsvSink(settings.csv_dir),
+    )
+
+
+def cycle_summary(result: CycleResult) -> dict[str, Any]:
+    return {
+        "cycle": result.cycle,
+        "timestamp": result.timestamp.isoformat(timespec="seconds"),
+        "rows": len(result.options),
+        "overview_rows": len(result.overview),
+        "failures": [f"{f.index} {f.stage}: {f.message}" for f in result.failures],
+        "data_quality_issues": len(result.issues),
+        "ok": result.ok,
+        "storage_error": result.storage_error,
+        "ms": round(result.timings["total"] * 1000, 2),
+    }
+
+
+def _line(result: CycleResult) -> str:
+    s = cycle_summary(result)
+    return (
+        f"cycle {s['cycle']} {s['timestamp']}: {s['rows']} rows, "
+        f"{len(s['failures'])} failures, {s['data_quality_issues']} data-quality issues, "
+        f"{s['ms']:.1f} ms"
+    )
+
+
+def write_file(path: Path, data: bytes) -> None:
+    from .storage.atomic import write_atomic
+
+    try:
+        write_atomic(path, data)
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot write: {exc.strerror}") from None
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    from .metrics.registry import exposition
+
+    settings = _settings(args)
+    runtime = _runtime(settings)
+    start = args.start or datetime.combine(
+        market_date(datetime.now(IST)), datetime.min.time(), IST
+    ).replace(hour=9, minute=15)
+    results = []
+    for number, now in enumerate(simulated_clock(start, settings.interval_seconds, args.cycles), 1):
+        result = runtime.cycle(number, now)
+        if result.storage_error is not None:
+            raise StorageError(result.storage_error)
+        results.append(result)
+        if not args.json:
+            print(_line(result))
+    if args.metrics_out is not None:
+        write_file(args.metrics_out, exposition(runtime.metrics))
+    if args.json:
+        print(
+            json.dumps(
+                {"csv_dir": str(settings.csv_dir), "cycles": [cycle_summary(r) for r in results]},
+                indent=2,
+            )
+        )
+    return 0
+
+
+class _Stop:
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+
+
+def _sleep_until(deadline: float, stop: _Stop) -> None:
+    while not stop.requested:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(left, 0.5))
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from .metrics.http import serve
+
+    settings = _settings(args)
+    runtime = _runtime(settings)
+    stop = _Stop()
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    server = serve(runtime.metrics, settings.metrics_host, settings.metrics_port)
+    print(f"g6: metrics on http://{settings.metrics_host}:{server.port}/metrics", flush=True)
+    number = 0
+    try:
+        tick = time.monotonic()
+        while not stop.requested and (args.cycles is None or number < args.cycles):
+            now = datetime.now(IST)
+            if not args.ignore_market_hours and not is_market_open(now):
+                opens = next_open(now)
+                print(
+                    f"g6: market closed; next open {opens.isoformat(timespec='minutes')}",
+                    flush=True,
+                )
+                wait = min((opens - now).total_seconds(), 300.0)
+                _sleep_until(time.monotonic() + wait, stop)
+                tick = time.monotonic()
+                continue
+            number += 1
+            result = runtime.cycle(number, now)
+            line = json.dumps(cycle_summary(result)) if args.json else _line(result)
+            print(line, flush=True)
+            tick += settings.interval_seconds
+            if tick < time.monotonic():
+                tick = time.monotonic()
+            if args.cycles is None or number < args.cycles:
+                _sleep_until(tick, stop)
+    finally:
+        server.close()
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    report = run_bench(_settings(args), args.repeat)
+    if args.json:
+        print(json.dumps(report, indent=2))
+    else:
+        for key, value in report.items():
+            print(f"{key:32} {value}")
+    return 0
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    from . import __version__
+    from .panels.version import PANEL_SCHEMA_VERSION
+
+    info = {
+        "g6runtime": __version__,
+        "panel_schema_version": PANEL_SCHEMA_VERSION,
+        "python": sys.version.split()[0],
+    }
+    if args.json:
+        print(json.dumps(info))
+    else:
+        print(" ".join(f"{k} {v}" for k, v in info.items()))
+    return 0

@@ -1,0 +1,1 @@
+"""Panels: small JSON files operators and tools read every few seconds."""

@@ -1,0 +1,66 @@
+"""Wiring: settings → provider, sink and metrics; run cycles on a clock."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from .collectors.cycle import CycleResult, Universe, run_cycle
+from .collectors.publish import publish
+from .config import Settings
+from .metrics.registry import Metrics, build_registry
+from .metrics.spec import load_spec
+from .providers.base import Provider
+from .storage.csv_sink import CsvSink
+
+
+def universe(settings: Settings) -> Universe:
+    return Universe(
+        indices=settings.indices,
+        expiries=settings.expiries,
+        strikes_per_side=settings.strikes_per_side,
+        strike_steps=dict(settings.strike_steps),
+        r=settings.risk_free_rate,
+        q=settings.dividend_yield,
+    )
+
+
+def build_metrics(settings: Settings) -> Metrics:
+    return build_registry(load_spec(), settings.enable_groups, settings.disable_groups)
+
+
+def synthetic_provider(settings: Settings, seed: int) -> Provider:
+    from .providers.synthetic import SyntheticMarket
+
+    return SyntheticMarket(
+        seed,
+        step_overrides=dict(settings.strike_steps),
+        r=settings.risk_free_rate,
+        q=settings.dividend_yield,
+    )
+
+
+@dataclass
+class Runtime:
+    """Everything one process needs to run cycles."""
+
+    settings: Settings
+    provider: Provider
+    metrics: Metrics
+    sink: CsvSink
+    timer: Callable[[], float] = time.perf_counter
+
+    def cycle(self, number: int, now: datetime) -> CycleResult:
+        result = run_cycle(
+            number, now, self.provider, universe(self.settings), self.sink, self.timer
+        )
+        publish(self.metrics, result)
+        return result
+
+
+def simulated_clock(start: datetime, interval: float, cycles: int) -> Iterator[datetime]:
+    """The simulated instants of ``cycles`` cycles: start, start + interval, …"""
+    for i in range(cycles):
+        yield start + timedelta(seconds=interval * i)
