@@ -7,6 +7,7 @@ I/O error, reported as one line on stderr (never a traceback).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -40,8 +41,18 @@ def positive_float(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    if not 0 < value < math.inf:
+        raise argparse.ArgumentTypeError(f"must be a finite number > 0, got {text}")
+    return value
+
+
+def port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be a port number 0..65535, got {value}")
     return value
 
 
@@ -82,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     col.add_argument("--cycles", type=positive_int, help="stop after N cycles")
     col.add_argument("--csv-dir", type=Path)
     col.add_argument("--seed", type=int)
-    col.add_argument("--metrics-port", type=int, help="port of /metrics on 127.0.0.1")
+    col.add_argument("--metrics-port", type=port, help="port of /metrics on 127.0.0.1")
     col.add_argument(
         "--ignore-market-hours", action="store_true", help="collect outside 09:15-15:30 IST"
     )

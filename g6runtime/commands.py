@@ -8,14 +8,14 @@ import signal
 import sys
 import time
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from .collectors.cycle import CycleResult
 from .config import Settings, load_settings
-from .errors import StorageError
+from .errors import ConfigError, StorageError
 from .market.calendar import IST, is_market_open, market_date, next_open
 from .runner import Runtime, build_metrics, simulated_clock, synthetic_provider
 from .storage.csv_sink import CsvSink
@@ -84,6 +84,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     start = args.start or datetime.combine(
         market_date(datetime.now(IST)), datetime.min.time(), IST
     ).replace(hour=9, minute=15)
+    try:
+        start + timedelta(seconds=settings.interval_seconds * (args.cycles - 1))
+    except OverflowError:
+        raise ConfigError(
+            f"{args.cycles} cycles of {settings.interval_seconds:g} s from {start.isoformat()} "
+            "run the simulated clock past the year 9999"
+        ) from None
     results = []
     for number, now in enumerate(simulated_clock(start, settings.interval_seconds, args.cycles), 1):
         result = runtime.cycle(number, now)
@@ -128,7 +135,11 @@ def cmd_collect(args: argparse.Namespace) -> int:
     stop = _Stop()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    server = serve(runtime.metrics, settings.metrics_host, settings.metrics_port)
+    try:
+        server = serve(runtime.metrics, settings.metrics_host, settings.metrics_port)
+    except OSError as exc:
+        address = f"{settings.metrics_host}:{settings.metrics_port}"
+        raise ConfigError(f"cannot serve metrics on {address}: {exc.strerror or exc}") from None
     print(f"g6: metrics on http://{settings.metrics_host}:{server.port}/metrics", flush=True)
     number = 0
     try:

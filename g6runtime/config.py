@@ -8,6 +8,7 @@ repository's own ``env_docs`` governance check keeps the two in step).
 from __future__ import annotations
 
 import json
+import math
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -69,8 +70,8 @@ def _float(name: str, raw: str) -> float:
         raise ConfigError(
             f"environment variable {name}={raw!r} is not a number (example: {name}=0.5)"
         ) from None
-    if value != value:
-        raise ConfigError(f"environment variable {name}={raw!r} is not a number")
+    if not math.isfinite(value):
+        raise ConfigError(f"environment variable {name}={raw!r} is not a finite number")
     return value
 
 
@@ -199,8 +200,10 @@ def _from_file(base: Settings, data: Mapping[str, Any]) -> Settings:
 def _validate(s: Settings) -> Settings:
     if not 1 <= s.strikes_per_side <= 100:
         raise ConfigError(f"strikes_per_side must be between 1 and 100, got {s.strikes_per_side}")
-    if s.interval_seconds <= 0:
-        raise ConfigError(f"interval_seconds must be positive, got {s.interval_seconds:g}")
+    if not 0 < s.interval_seconds < math.inf:
+        raise ConfigError(
+            f"interval_seconds must be positive and finite, got {s.interval_seconds:g}"
+        )
     if not 0 <= s.metrics_port <= 65535:
         raise ConfigError(f"metrics port must be 0..65535, got {s.metrics_port}")
     for index, step in s.strike_steps.items():

@@ -39,6 +39,10 @@ class Finding:
     path: str | None = None
     line: int | None = None
 
+    def sort_key(self) -> tuple[str, int, str, str]:
+        """Report order: by file, line, code, message (findings without a path first)."""
+        return (self.path or "", self.line or 0, self.code, self.message)
+
     def location(self) -> str:
         if self.path is None:
             return ""

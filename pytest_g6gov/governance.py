@@ -93,7 +93,9 @@ class Governance:
         ctx = CheckContext(
             self.gov.root, check.options, self.gov.release, self.today, self.never_scan()
         )
-        result.findings = sorted(run_isolated(name, lambda: load_static(name)(ctx)))
+        result.findings = sorted(
+            run_isolated(name, lambda: load_static(name)(ctx)), key=Finding.sort_key
+        )
         return result
 
     def _baseline(self, check: str) -> tuple[dict[str, float] | None, Finding | None]:

@@ -2,36 +2,28 @@
 
 When the root is a git work tree the candidates are git's tracked and
 untracked-but-not-ignored files (``git ls-files``); otherwise a directory walk.
-Either way hidden folders, virtual environments, caches and build output are
-never scanned, nor files the caller excludes (the report file, the
-deprecations file, ...).
+Either way hidden folders, virtual environments (a folder holding ``pyvenv.cfg``),
+caches and build output are never scanned, nor symlinks, nor files the caller
+excludes (the report file, the deprecations file, ...).
 """
 
 from __future__ import annotations
 
 import fnmatch
 import os
+import re
+import stat
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 SKIP_DIR_NAMES = frozenset(
-    {
-        "__pycache__",
-        "node_modules",
-        "site-packages",
-        "build",
-        "dist",
-        "htmlcov",
-        "venv",
-    }
+    {"__pycache__", "node_modules", "site-packages", "build", "dist", "htmlcov", "venv"}
 )
 
 
-def _skip_dir(name: str, path: Path | None = None) -> bool:
-    if name.startswith(".") or name in SKIP_DIR_NAMES or name.endswith(".egg-info"):
-        return True
-    return path is not None and (path / "pyvenv.cfg").is_file()
+def skip_dir_name(name: str) -> bool:
+    return name.startswith(".") or name in SKIP_DIR_NAMES or name.endswith(".egg-info")
 
 
 def _git_files(root: Path) -> list[str] | None:
@@ -44,7 +36,7 @@ def _git_files(root: Path) -> list[str] | None:
             cwd=root,
             capture_output=True,
             check=False,
-            timeout=60,
+            timeout=120,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -54,33 +46,57 @@ def _git_files(root: Path) -> list[str] | None:
     return sorted({n for n in names if n})
 
 
-def _walk(base: Path, root: Path) -> Iterable[str]:
-    if base.is_file():
-        yield base.relative_to(root).as_posix()
+def _walk(base: str, rel: str) -> Iterator[str]:
+    """Regular files under ``base`` (``rel`` is its root-relative prefix), pruning as we go."""
+    try:
+        entries = sorted(os.scandir(base), key=lambda e: e.name)
+    except OSError:
         return
-    for dirpath, dirnames, filenames in os.walk(base):
-        here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not _skip_dir(d, here / d))
-        for name in sorted(filenames):
-            yield (here / name).relative_to(root).as_posix()
+    if any(e.name == "pyvenv.cfg" for e in entries):
+        return
+    for entry in entries:
+        child = f"{rel}/{entry.name}" if rel else entry.name
+        if entry.is_dir(follow_symlinks=False):
+            if not skip_dir_name(entry.name):
+                yield from _walk(entry.path, child)
+        elif entry.is_file(follow_symlinks=False):
+            yield child
 
 
-def _venv_dirs(root: Path, rels: Iterable[str]) -> set[str]:
-    """Folders (relative) that hold a pyvenv.cfg: virtual environments checked into git."""
-    return {rel.rsplit("/", 1)[0] for rel in rels if rel.endswith("/pyvenv.cfg")}
-
-
-def _excluded(rel: str, venvs: set[str], exclude: Sequence[str]) -> bool:
-    parts = rel.split("/")
-    if any(_skip_dir(p) for p in parts[:-1]):
-        return True
-    if any(rel == v or rel.startswith(v + "/") for v in venvs):
-        return True
+def _exclusion(exclude: Sequence[str]) -> re.Pattern[str] | None:
+    """One regex for the exclude globs; a glob also excludes everything under a folder it names."""
+    if not exclude:
+        return None
+    parts = []
     for pattern in exclude:
         pat = pattern.rstrip("/")
-        if fnmatch.fnmatch(rel, pat) or rel == pat or rel.startswith(pat + "/"):
-            return True
-    return False
+        parts.append(fnmatch.translate(pat))
+        parts.append(re.escape(pat) + "/.*")
+    return re.compile("|".join(f"(?:{p})" for p in parts), re.DOTALL)
+
+
+def _excluded(rel: str, venvs: Sequence[str], matcher: re.Pattern[str] | None) -> bool:
+    head, _, _ = rel.rpartition("/")
+    if head and any(skip_dir_name(p) for p in head.split("/")):
+        return True
+    if venvs and any(rel.startswith(v + "/") for v in venvs):
+        return True
+    return matcher is not None and matcher.fullmatch(rel) is not None
+
+
+def _prefixes(root: Path, paths: Sequence[str]) -> list[str]:
+    out = []
+    for p in paths:
+        rel = os.path.relpath(os.path.normpath(root / p), root).replace(os.sep, "/")
+        out.append("" if rel == "." else rel)
+    return out
+
+
+def _regular(root: str, rel: str) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(os.path.join(root, rel)).st_mode)
+    except OSError:
+        return False
 
 
 def list_files(
@@ -89,33 +105,37 @@ def list_files(
     exclude: Sequence[str] = (),
     suffixes: tuple[str, ...] | None = None,
 ) -> list[str]:
-    """Relative POSIX paths of the files to scan under ``paths`` (each relative to root)."""
+    """Relative POSIX paths of the regular files to scan under ``paths`` (relative to root)."""
     root = root.resolve()
+    prefixes = _prefixes(root, paths)
     tracked = _git_files(root)
-    prefixes: list[str] = []
-    for p in paths:
-        rel = Path(os.path.normpath(root / p)).relative_to(root).as_posix() if p else "."
-        prefixes.append("" if rel == "." else rel)
     if tracked is None:
         found: set[str] = set()
         for prefix in prefixes:
-            base = root / prefix if prefix else root
-            if base.exists():
-                found.update(_walk(base, root))
+            base = str(root / prefix) if prefix else str(root)
+            if os.path.isfile(base):
+                found.add(prefix)
+            else:
+                found.update(_walk(base, prefix))
         candidates = sorted(found)
+        check_regular = False
     else:
         candidates = [
             rel
             for rel in tracked
             if any(not pre or rel == pre or rel.startswith(pre + "/") for pre in prefixes)
         ]
-    venvs = _venv_dirs(root, candidates)
+        check_regular = True
+    venvs = [rel[: -len("/pyvenv.cfg")] for rel in candidates if rel.endswith("/pyvenv.cfg")]
+    root_s = str(root)
+    matcher = _exclusion(exclude)
     out = []
     for rel in candidates:
         if suffixes is not None and not rel.endswith(suffixes):
             continue
-        if _excluded(rel, venvs, exclude):
+        if _excluded(rel, venvs, matcher):
             continue
-        if (root / rel).is_file() and not (root / rel).is_symlink():
-            out.append(rel)
+        if check_regular and not _regular(root_s, rel):
+            continue
+        out.append(rel)
     return out

@@ -124,17 +124,28 @@ def _lognormal(bits32: int) -> float:
     return math.exp(0.25 * _STANDARD.inv_cdf((bits32 + 0.5) / 4294967296.0))
 
 
-def two_sided(fair: float, x: float, bits: int) -> tuple[int, int, int]:
+def relative_spread(x: float) -> float:
+    """Quoted width as a share of the price: 0.2 % at the money to 1.4 % in the wings."""
+    distance = -x if x < 0.0 else x
+    return 0.002 + 0.004 * (3.0 if distance > 3.0 else distance)
+
+
+def two_sided(fair: float, relative: float, bits: int) -> tuple[int, int, int]:
     """Bid, ask and last in ticks around the model price ``fair``.
 
-    The width grows from 0.2 % of ``fair`` at the money to 1.4 % in the wings
-    (standardised moneyness ``x``), at least one tick. 32 random ``bits`` move
+    The width is ``relative · fair``, at least one tick. 32 random ``bits`` move
     the quote's centre by at most a quarter width, so ``fair`` always lies in
     ``[bid, ask]``; ``bid ≥ 0``; ``last`` is in ``[bid, ask]`` and at least a tick.
     """
-    spread = max(TICK, fair * (0.002 + 0.004 * min(abs(x), 3.0)))
+    spread = fair * relative
+    if spread < TICK:
+        spread = TICK
     center = fair + (((bits & 0xFFFF) + 0.5) / 65536.0 - 0.5) * 0.5 * spread
-    bid = max(0, math.floor((center - 0.5 * spread) * TICKS_PER_POINT))
-    ask = max(bid + 1, math.ceil((center + 0.5 * spread) * TICKS_PER_POINT))
+    bid = math.floor((center - 0.5 * spread) * TICKS_PER_POINT)
+    if bid < 0:
+        bid = 0
+    ask = math.ceil((center + 0.5 * spread) * TICKS_PER_POINT)
+    if ask <= bid:
+        ask = bid + 1
     last = bid + round((((bits >> 16) & 0xFFFF) + 0.5) / 65536.0 * (ask - bid))
-    return bid, ask, min(ask, max(1, last))
+    return bid, ask, last if last >= 1 else 1

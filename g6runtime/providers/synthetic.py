@@ -274,8 +274,9 @@ class SyntheticMarket:
                 ("CE", call, h & 0xFFFFFFFF, ce_volume, ce_oi),
                 ("PE", put, h >> 32, pe_volume, pe_oi),
             )
+            relative = surface.relative_spread(x)
             for kind, fair, bits, volume, oi in sides:
-                bid, ask, last = surface.two_sided(fair, x, bits)
+                bid, ask, last = surface.two_sided(fair, relative, bits)
                 volume_now, oi_now = int(volume * fraction), int(oi * oi_fraction)
                 out.append(
                     Quote(name, expiry, strike, kind, bid / tpp, ask / tpp, last / tpp,

@@ -44,7 +44,8 @@ def fmt_offset(offset: int) -> str:
 
 
 def option_line(row: OptionRow) -> str:
-    tp = None if row.ce is None or row.pe is None else row.ce + row.pe
+    # tp from the two cells as written (2 places), so tp == ce + pe holds in the file.
+    tp = None if row.ce is None or row.pe is None else round(row.ce, 2) + round(row.pe, 2)
     cells = [
         row.timestamp.astimezone(IST).isoformat(timespec="seconds"),
         row.index,
@@ -137,7 +138,12 @@ class CsvSink:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StorageError(
+                    f"{path.parent}: cannot create folder: {exc.strerror or exc}"
+                ) from None
             fd = self._open(path)
         except OSError as exc:
             raise StorageError(f"{path}: cannot open for append: {exc.strerror}") from None

@@ -27,7 +27,7 @@ from ..scan import list_files
 from . import CheckContext
 from .deprecation_table import EXPECTED_HEADER, DeprecationRow, parse_deprecations
 
-__all__ = ["parse_deprecations", "run"]
+__all__ = ["is_overdue", "parse_deprecations", "run", "scan_references", "sort_findings"]
 
 ALWAYS_EXCLUDED: tuple[str, ...] = ("CHANGELOG.md", "baselines")
 BINARY_PROBE = 8192
@@ -78,7 +78,7 @@ def _relative(root: Path, name: str) -> str | None:
     base = os.path.normpath(str(root))
     try:
         rel = os.path.relpath(os.path.normpath(os.path.join(base, name)), base)
-    except ValueError:  # e.g. an embedded NUL byte
+    except ValueError:  # on another drive (Windows)
         return None
     if rel == "." or rel == os.pardir or rel.startswith(os.pardir + os.sep):
         return None
@@ -148,7 +148,7 @@ def _existing_files(root: Path, removed: Sequence[DeprecationRow], rel: str) -> 
         if row.type != "file":
             continue
         target = _relative(root, row.term)
-        if target is None or not _lexists(root / target):
+        if target is None or not os.path.lexists(root / target):
             continue
         findings.append(
             Finding(
@@ -159,13 +159,6 @@ def _existing_files(root: Path, removed: Sequence[DeprecationRow], rel: str) -> 
             )
         )
     return findings
-
-
-def _lexists(path: Path) -> bool:
-    try:
-        return os.path.lexists(path)
-    except (OSError, ValueError):  # e.g. an embedded NUL byte in the item
-        return False
 
 
 def _scanned_files(ctx: CheckContext, rel: str) -> list[str]:
@@ -263,8 +256,6 @@ def scan_references(
 ) -> list[Finding]:
     """DEP001 for every removed item referenced in ``files`` (rootdir-relative POSIX paths)."""
     needles = _needles(removed)
-    if not needles:
-        return []
     may_mention = _Prefilter(needles)
     base = str(root)
     findings: list[Finding] = []

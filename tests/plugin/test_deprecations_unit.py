@@ -20,7 +20,7 @@ from pytest_g6gov.checks.deprecation_table import (
     DeprecationTable,
     parse_deprecations,
 )
-from pytest_g6gov.checks.deprecations import run
+from pytest_g6gov.checks.deprecations import run, scan_references
 from pytest_g6gov.findings import Finding, InputError
 
 HEADER = "| Item | Type | Status | Deprecated Since | Planned Removal | Replacement | Notes |"
@@ -123,6 +123,17 @@ def test_r_plus_n_after_a_date_is_dep003() -> None:
     assert (finding.code, finding.path, finding.line) == ("DEP003", "D.md", 5)
     assert "'R+2'" in finding.message and "2026-03-01" in finding.message
     assert "version in Deprecated Since" in finding.message
+
+
+def test_r_plus_n_after_a_bad_deprecated_since_reports_only_that_cell() -> None:
+    (finding,) = parse_deprecations(table(row(since="soon", removal="R+2")), "D.md").findings
+    assert finding.message.startswith("Deprecated Since 'soon'")
+
+
+def test_r_plus_n_on_an_absurd_version_is_dep003_not_a_crash() -> None:
+    parsed = parse_deprecations(table(row(since="1." + "9" * 4300, removal="R+1")), "D.md")
+    (finding,) = parsed.findings
+    assert "cannot add 1 minor releases" in finding.message
 
 
 @pytest.mark.parametrize("removal", ["R+0", "R+", "R+1234567", "R+-1", "r+2", "R+2.5"])
@@ -286,19 +297,19 @@ def _assert_parses(text: str) -> None:
     assert all(r.type in TYPES and r.status in STATUSES and r.term for r in parsed.rows)
 
 
-@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text())
 def test_parser_never_raises_on_arbitrary_text(text: str) -> None:
     _assert_parses(text)
 
 
-@settings(max_examples=80, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(_row, max_size=5), st.sampled_from(["", "\n", "\r\n", "\nprose\n"]))
 def test_parser_never_raises_on_table_shaped_text(rows: list[str], tail: str) -> None:
     _assert_parses("\n".join([HEADER, SEPARATOR, *rows]) + tail)
 
 
-@settings(max_examples=100)
+@settings(max_examples=100, deadline=None)
 @given(
     st.lists(
         st.tuples(
@@ -562,6 +573,19 @@ def test_dep001_nul_after_the_probe_window_still_counts_as_text(tmp_path: Path) 
     removed_project(tmp_path, row("pkg.old_func", status="Removed"))
     write(tmp_path, "big.txt", b"x\n" * 5000 + b"old_func\n\x00")
     assert [(f.path, f.line) for f in check(tmp_path)] == [("big.txt", 5001)]
+
+
+def test_vanished_files_and_odd_items_never_crash(tmp_path: Path) -> None:
+    removed_project(
+        tmp_path,
+        row("pkg.old_func", status="Removed"),
+        row("odd\x00name", "file", "Removed"),
+    )
+    write(tmp_path, "a.py", "old_func\n")
+    assert [(f.path, f.line) for f in check(tmp_path)] == [("a.py", 1)]
+    rows = parse_deprecations(table(row("pkg.old_func", status="Removed")), "D.md").rows
+    found = scan_references(tmp_path, ["gone.py", "a.py", "\x00"], rows, "D.md")
+    assert [(f.path, f.line) for f in found] == [("a.py", 1)]
 
 
 def test_findings_are_sorted_by_path_line_code_message(tmp_path: Path) -> None:

@@ -249,6 +249,7 @@ Names in prose such as G6_PROSE_ONLY are cross-references.
 - G6_DICT_KEY – bool – false – a dict key
 - G6_DOCSTRING – str – none – a docstring that is just the name
 - G6_CONCAT – str – none – implicitly concatenated literal
+- G6_PLAIN_FSTRING – str – none – an f-string without placeholders
 - G6_STRIKE_STEP_<INDEX> – int – 50 – built with an f-string
 - G6_DEPTH_<INDEX> – int – 5 – used through an exact name
 """
@@ -265,7 +266,8 @@ def read() -> object:
     b = os.getenv('G6_GETENV')
     c = "G6_" "CONCAT"
     d = os.environ.get("G6_DEPTH_NIFTY")
-    return [a, b, c, d, [os.getenv(f"G6_STRIKE_STEP_{i}") for i in ("NIFTY",)]]
+    e = os.environ.get(f"G6_PLAIN_FSTRING")
+    return [a, b, c, d, e, [os.getenv(f"G6_STRIKE_STEP_{i}") for i in ("NIFTY",)]]
 '''
 
 
