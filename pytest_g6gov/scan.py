@@ -17,6 +17,8 @@ import subprocess
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from .findings import InputError
+
 SKIP_DIR_NAMES = frozenset(
     {"__pycache__", "node_modules", "site-packages", "build", "dist", "htmlcov", "venv"}
 )
@@ -108,6 +110,14 @@ def list_files(
     """Relative POSIX paths of the regular files to scan under ``paths`` (relative to root)."""
     root = root.resolve()
     prefixes = _prefixes(root, paths)
+    for given, prefix in zip(paths, prefixes, strict=True):
+        if not os.path.exists(os.path.join(root, prefix)):
+            raise InputError(
+                None,
+                None,
+                f"configured path {given!r} does not exist under the "
+                "rootdir; fix the check's paths/sources setting",
+            )
     tracked = _git_files(root)
     if tracked is None:
         found: set[str] = set()

@@ -7,16 +7,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from statistics import NormalDist
 
-from g6runtime.providers._noise import mix64
+from g6runtime.providers._noise import mix64, normal
 
 TICK = 0.05
 TICKS_PER_POINT = 20  # 1 / TICK
 SESSION_SECONDS = 22_500  # 09:15 → 15:30
 _PRE_OPEN_SECONDS = 900  # volume already traded when the session opens (a pre-open auction)
-
-_STANDARD = NormalDist()
 
 SKEW = -0.8
 """Slope of the smile in standardised log-moneyness: OTM puts (k < 0) are richer."""
@@ -108,20 +105,20 @@ class ActivityTable:
             ce = activity_weight(k, self._t, self._atm, True)
             pe = activity_weight(k, self._t, self._atm, False)
             h1 = mix64(self._root ^ strike)
-            h2 = mix64(h1)
+            h2, h3, h4 = mix64(h1), mix64(h1 ^ 1), mix64(h1 ^ 2)
             volume, oi = self._profile.volume_scale, self._profile.oi_scale
             row = self._rows[strike] = (
-                volume * ce * _lognormal(h1 >> 32),
-                volume * pe * _lognormal(h1 & 0xFFFFFFFF),
-                oi * ce * _lognormal(h2 >> 32),
-                oi * pe * _lognormal(h2 & 0xFFFFFFFF),
+                volume * ce * _lognormal(h1),
+                volume * pe * _lognormal(h2),
+                oi * ce * _lognormal(h3),
+                oi * pe * _lognormal(h4),
             )
         return row
 
 
-def _lognormal(bits32: int) -> float:
-    """exp(0.25·Z) for a standard normal Z drawn from 32 random bits."""
-    return math.exp(0.25 * _STANDARD.inv_cdf((bits32 + 0.5) / 4294967296.0))
+def _lognormal(h: int) -> float:
+    """exp(0.25·Z) for a standard normal Z drawn from 64 random bits."""
+    return math.exp(0.25 * normal(h))
 
 
 def relative_spread(x: float) -> float:

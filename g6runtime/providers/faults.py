@@ -13,7 +13,8 @@ Kinds and what they do:
   ``error`` raises ``ProviderError``; ``timeout`` raises ``ProviderTimeout``
   (at once: the clock is simulated); ``stale`` answers as of ``lag_seconds``
   earlier (``spot`` and ``quotes`` only: the same values, ``as_of`` included).
-* quote faults, decided per quote (``target`` is ignored; quotes only):
+* quote faults, decided per quote (quotes only; ``target`` must be ``"all"``
+  or ``"quotes"``):
   ``crossed`` (bid > ask), ``negative`` (bid, ask and last below zero),
   ``missing`` (some prices ``None``), ``garbage`` (NaN or infinite prices, or
   negative volume and open interest).
@@ -72,6 +73,10 @@ class FaultRule:
             raise ValueError(f"unknown fault kind {self.kind!r} (one of {', '.join(FAULT_KINDS)})")
         if self.target not in _TARGETS:
             raise ValueError(f"unknown fault target {self.target!r} (one of {', '.join(_TARGETS)})")
+        if self.kind in QUOTE_FAULT_KINDS and self.target not in ("all", "quotes"):
+            raise ValueError(f"a {self.kind!r} fault corrupts quotes: target must be 'quotes'")
+        if self.kind == "stale" and self.target == "expiries":
+            raise ValueError("a 'stale' fault applies to spot and quotes, not to expiries")
         if not 0.0 <= self.rate <= 1.0:
             raise ValueError(f"fault rate must be within [0, 1], got {self.rate!r}")
         if self.lag_seconds <= 0:

@@ -158,11 +158,14 @@ def scan_sources(
     """The prefixed names used in the ``*.py`` files under ``sources`` (relative to root)."""
     scanner = SourceScanner(prefix)
     uses = SourceUses()
+    existing = []
     for folder in sources:
-        if not (root / folder).exists():
+        if (root / folder).exists():
+            existing.append(folder)
+        else:
             message = f"sources folder {folder!r} does not exist: fix [tool.g6gov.env_docs] sources"
             uses.errors.append(Finding("G6G000", message))
-    for rel in list_files(root, sources, exclude=exclude, suffixes=(".py",)):
+    for rel in list_files(root, existing, exclude=exclude, suffixes=(".py",)):
         scanner.scan(root, rel, uses)
     return uses
 

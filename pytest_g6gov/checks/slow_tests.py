@@ -39,7 +39,7 @@ def evaluate(
         for t in slow_unmarked(timings, threshold).values()
         if t.nodeid not in known
     ]
-    return sorted(findings)
+    return sorted(findings, key=Finding.sort_key)
 
 
 def slowest(timings: Mapping[str, Timing], n: int = 10) -> list[dict[str, object]]:

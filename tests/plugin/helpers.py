@@ -43,5 +43,6 @@ def governance_lines(output: list[str]) -> list[str]:
     for line in output[start + 1 :]:
         if line.startswith("=") or line.startswith("-"):
             break
-        lines.append(line)
+        if line.strip():
+            lines.append(line)
     return lines

@@ -142,7 +142,7 @@ def test_option_header_and_row_cells(tmp_path: Path) -> None:
 
 def test_tp_cell_equals_the_sum_of_the_written_ce_and_pe_cells(tmp_path: Path) -> None:
     # Mid prices sit on 0.025 steps: summing before rounding gave tp = ce + pe - 0.01.
-    row = option_row(0, ce=186.375, pe=154.475)
+    row = option_row(0, ce=186.375, pe=10.875)  # both round up: 186.38 + 10.88
     cells = option_line(row).rstrip("\n").split(",")
     ce, pe, tp = (Decimal(cells[OPTION_COLUMNS.index(c)]) for c in ("ce", "pe", "tp"))
     assert tp == ce + pe
@@ -353,7 +353,7 @@ def _check_cell(cell: str, value: float | None, places: int) -> None:
     assert math.isclose(parsed, value, rel_tol=1e-12, abs_tol=0.5 * 10**-places + 1e-12)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     values=st.fixed_dictionaries({name: maybe_float for name in FLOAT_FIELDS}),
     ints=st.lists(st.integers(0, 10**9), min_size=4, max_size=4),
@@ -385,7 +385,7 @@ def test_any_finite_values_give_27_cells_that_parse_back(
     by = dict(zip(OPTION_COLUMNS, cells, strict=True))
 
     stamp = datetime.fromisoformat(by["timestamp"])
-    assert stamp == when and stamp.utcoffset() == timedelta(hours=5, minutes=30)
+    assert stamp == when.replace(microsecond=0) and stamp.utcoffset() == timedelta(hours=5, minutes=30)
     assert int(by["offset"]) == offset and by["offset"].startswith("+" if offset > 0 else "")
     assert [int(by[c]) for c in ("ce_vol", "pe_vol", "ce_oi", "pe_oi")] == ints
     _check_cell(by["index_price"], row.index_price, 2)

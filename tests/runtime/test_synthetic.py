@@ -479,6 +479,8 @@ def test_first_rule_wins_and_other_indices_are_untouched() -> None:
         ({"kind": "explode"}, "unknown fault kind"),
         ({"kind": "error", "target": "everything"}, "unknown fault target"),
         ({"kind": "error", "rate": 1.5}, "rate"),
+        ({"kind": "crossed", "target": "spot"}, "target must be 'quotes'"),
+        ({"kind": "stale", "target": "expiries"}, "not to expiries"),
         ({"kind": "stale", "lag_seconds": 0}, "lag"),
         ({"kind": "error", "start": datetime(2026, 11, 26, 10, 0)}, "aware"),
         ({"kind": "error", "start": NOW, "end": NOW}, "after"),
