@@ -7,6 +7,7 @@ failing index never stops the others.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -153,15 +154,18 @@ def fetch(
 
 
 def _usable(x: float | None) -> bool:
-    return x is not None and x == x and x > 0
+    return x is not None and math.isfinite(x) and x > 0
 
 
 def validate_quote(q: Quote, tag: str, issues: list[QualityIssue]) -> Leg:
-    """Mid when bid/ask are sane, else a positive last price, else None; counts problems."""
+    """Mid when bid/ask are sane, else a positive last price, else None; counts problems.
+
+    A NaN or infinite bid/ask counts as missing; negative volume or OI as negative.
+    """
     prices = (q.bid, q.ask, q.last)
-    if any(p is not None and p < 0 for p in prices):
+    if any(p is not None and p < 0 for p in prices) or q.volume < 0 or q.oi < 0:
         issues.append(QualityIssue(q.index, tag, q.strike, q.kind, "negative"))
-    if q.bid is None or q.ask is None:
+    if q.bid is None or q.ask is None or not (math.isfinite(q.bid) and math.isfinite(q.ask)):
         issues.append(QualityIssue(q.index, tag, q.strike, q.kind, "missing"))
     elif q.bid > q.ask:
         issues.append(QualityIssue(q.index, tag, q.strike, q.kind, "crossed"))

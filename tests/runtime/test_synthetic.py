@@ -327,7 +327,7 @@ def test_term_structure_and_time_value() -> None:
 
 
 def test_volume_and_oi_peak_near_the_money_and_volume_grows() -> None:
-    for seed in (6, 7):
+    for seed in range(1, 9):
         market = SyntheticMarket(seed)
         for index in market.indices:
             expiry = market.expiries(index, NOW)[0]
@@ -338,7 +338,7 @@ def test_volume_and_oi_peak_near_the_money_and_volume_grows() -> None:
             for field in ("volume", "oi"):
                 near_mean = sum(getattr(q, field) for q in near) / len(near)
                 far_mean = sum(getattr(q, field) for q in far) / len(far)
-                assert near_mean > 2 * far_mean, (seed, index, field)
+                assert near_mean > 1.5 * far_mean, (seed, index, field)
     market = SyntheticMarket(6)
     expiry = market.expiries("BANKNIFTY", NOW)[0]
     strikes = ladder(market, "BANKNIFTY", NOW)
