@@ -25,6 +25,12 @@ class DataError(G6Error):
     category = "data"
 
 
+class ProviderError(G6Error):
+    """A market-data source failed to answer (see ``g6runtime.providers.base``)."""
+
+    category = "provider"
+
+
 class StorageError(G6Error):
     """A sink could not write, or found files it must not touch."""
 

@@ -15,12 +15,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol, runtime_checkable
 
+from ..errors import ProviderError as _G6ProviderError
+
 __all__ = ["OptionKind", "Provider", "ProviderError", "ProviderTimeout", "Quote"]
 
 OptionKind = Literal["CE", "PE"]
 
 
-class ProviderError(Exception):
+class ProviderError(_G6ProviderError):
     """A market-data source failed to answer (optionally naming the index)."""
 
     def __init__(self, message: str, *, index: str | None = None) -> None:

@@ -2,8 +2,9 @@
 
 The promlint rules are ported from the linter behind ``promtool check metrics``:
 ``prometheus/client_golang`` ``prometheus/testutil/promlint/promlint.go`` (the
-single-file version promtool 2.4x links; the older copy in ``prometheus/prometheus``
-``util/promlint/promlint.go`` has the same rules with a smaller unit table).
+single-file version that promtool 2.42 uses: it reports ``_weeks`` and ``_kelvins``;
+the older copy in ``prometheus/prometheus`` ``util/promlint/promlint.go`` has the
+same rules with a different unit table).
 ``tests/plugin/test_promtool_agreement.py`` checks this port against the real promtool.
 
 Each problem carries a ``rule`` id so that test can compare rule by rule:

@@ -23,6 +23,8 @@ from ..findings import Finding, InputError
 
 @dataclass(frozen=True)
 class SpecMetric:
+    """One schema-valid spec entry; ``line`` is the 1-based line of its ``- name:``."""
+
     name: str
     type: str
     labels: tuple[str, ...]
@@ -120,7 +122,8 @@ def load_spec(path: Path, rel: str) -> LoadedSpec:
         findings.append(Finding("MET007", message, rel, line))
 
     if not isinstance(data, list) or not isinstance(root, yaml.SequenceNode):
-        met007("the metrics spec must be a YAML list of metric entries ([] for none)", 1)
+        line = root.start_mark.line + 1 if root is not None else 1
+        met007("the metrics spec must be a YAML list of metric entries ([] for none)", line)
         return LoadedSpec([], findings)
     validator = jsonschema.Draft202012Validator(load_schema("metrics_spec.schema.json"))
     bad: set[int] = set()
