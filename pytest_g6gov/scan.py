@@ -101,6 +101,89 @@ def _regular(root: str, rel: str) -> bool:
         return False
 
 
+class FileIndex:
+    """One session's view of the tree: the walk (or ``git ls-files``) is done once, and
+    each file is read at most once while the cache stays under ``cache_limit`` bytes, so
+    several static checks cost one pass over the tree."""
+
+    def __init__(self, root: Path, cache_limit: int = 256 * 1024 * 1024) -> None:
+        self.root = root.resolve()
+        self._root_s = str(self.root)
+        self._tracked: list[str] | None = None
+        self._git_checked = False
+        self._walks: dict[str, list[str]] = {}
+        self._bytes: dict[str, bytes] = {}
+        self._room = cache_limit
+
+    def _git(self) -> list[str] | None:
+        if not self._git_checked:
+            self._tracked = _git_files(self.root)
+            self._git_checked = True
+        return self._tracked
+
+    def _walked(self, prefix: str) -> list[str]:
+        if prefix not in self._walks:
+            base = os.path.join(self._root_s, prefix) if prefix else self._root_s
+            self._walks[prefix] = [prefix] if os.path.isfile(base) else list(_walk(base, prefix))
+        return self._walks[prefix]
+
+    def list(
+        self,
+        paths: Sequence[str] = (".",),
+        exclude: Sequence[str] = (),
+        suffixes: tuple[str, ...] | None = None,
+    ) -> list[str]:
+        """Relative POSIX paths of the regular files to scan under ``paths``."""
+        prefixes = _prefixes(self.root, paths)
+        for given, prefix in zip(paths, prefixes, strict=True):
+            if not os.path.exists(os.path.join(self._root_s, prefix)):
+                raise InputError(
+                    None,
+                    None,
+                    f"configured path {given!r} does not exist under the "
+                    "rootdir; fix the check's paths/sources setting",
+                )
+        tracked = self._git()
+        if tracked is None:
+            candidates = sorted({rel for pre in prefixes for rel in self._walked(pre)})
+        else:
+            candidates = [
+                rel
+                for rel in tracked
+                if any(not pre or rel == pre or rel.startswith(pre + "/") for pre in prefixes)
+            ]
+        venvs = [rel[: -len("/pyvenv.cfg")] for rel in candidates if rel.endswith("/pyvenv.cfg")]
+        matcher = _exclusion(exclude)
+        out = []
+        for rel in candidates:
+            if suffixes is not None and not rel.endswith(suffixes):
+                continue
+            if _excluded(rel, venvs, matcher):
+                continue
+            if tracked is not None and not _regular(self._root_s, rel):
+                continue
+            out.append(rel)
+        return out
+
+    def read(self, rel: str) -> bytes:
+        """The bytes of a listed file (OSError when it cannot be read)."""
+        data = self._bytes.get(rel)
+        if data is not None:
+            return data
+        fd = os.open(os.path.join(self._root_s, rel), os.O_RDONLY)
+        try:
+            chunks = []
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(fd)
+        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if len(data) <= self._room:
+            self._bytes[rel] = data
+            self._room -= len(data)
+        return data
+
+
 def list_files(
     root: Path,
     paths: Sequence[str] = (".",),
@@ -108,44 +191,4 @@ def list_files(
     suffixes: tuple[str, ...] | None = None,
 ) -> list[str]:
     """Relative POSIX paths of the regular files to scan under ``paths`` (relative to root)."""
-    root = root.resolve()
-    prefixes = _prefixes(root, paths)
-    for given, prefix in zip(paths, prefixes, strict=True):
-        if not os.path.exists(os.path.join(root, prefix)):
-            raise InputError(
-                None,
-                None,
-                f"configured path {given!r} does not exist under the "
-                "rootdir; fix the check's paths/sources setting",
-            )
-    tracked = _git_files(root)
-    if tracked is None:
-        found: set[str] = set()
-        for prefix in prefixes:
-            base = str(root / prefix) if prefix else str(root)
-            if os.path.isfile(base):
-                found.add(prefix)
-            else:
-                found.update(_walk(base, prefix))
-        candidates = sorted(found)
-        check_regular = False
-    else:
-        candidates = [
-            rel
-            for rel in tracked
-            if any(not pre or rel == pre or rel.startswith(pre + "/") for pre in prefixes)
-        ]
-        check_regular = True
-    venvs = [rel[: -len("/pyvenv.cfg")] for rel in candidates if rel.endswith("/pyvenv.cfg")]
-    root_s = str(root)
-    matcher = _exclusion(exclude)
-    out = []
-    for rel in candidates:
-        if suffixes is not None and not rel.endswith(suffixes):
-            continue
-        if _excluded(rel, venvs, matcher):
-            continue
-        if check_regular and not _regular(root_s, rel):
-            continue
-        out.append(rel)
-    return out
+    return FileIndex(root).list(paths, exclude, suffixes)

@@ -12,6 +12,7 @@ from typing import Any
 from packaging.version import Version
 
 from ..findings import Finding
+from ..scan import FileIndex
 
 
 @dataclass(frozen=True)
@@ -27,6 +28,11 @@ class CheckContext:
     release: Version | None
     today: date
     never_scan: frozenset[str] = field(default_factory=frozenset)
+    files: FileIndex | None = None
+
+    def file_index(self) -> FileIndex:
+        """The session's shared file index (a private one when none was given)."""
+        return self.files if self.files is not None else FileIndex(self.root)
 
 
 StaticCheck = Callable[[CheckContext], list[Finding]]

@@ -23,7 +23,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from ..findings import Finding
-from ..scan import list_files
+from ..scan import FileIndex
 from . import CheckContext
 from .deprecation_table import EXPECTED_HEADER, DeprecationRow, parse_deprecations
 
@@ -63,8 +63,9 @@ def run(ctx: CheckContext) -> list[Finding]:
     removed = [row for row in table.rows if row.status == "Removed"]
     if removed:
         findings.extend(_existing_files(ctx.root, removed, rel))
-        files = _scanned_files(ctx, rel)
-        findings.extend(scan_references(ctx.root, files, removed, rel))
+        index = ctx.file_index()
+        files = _scanned_files(ctx, index, rel)
+        findings.extend(scan_references(ctx.root, files, removed, rel, index))
     return sort_findings(findings)
 
 
@@ -161,7 +162,7 @@ def _existing_files(root: Path, removed: Sequence[DeprecationRow], rel: str) -> 
     return findings
 
 
-def _scanned_files(ctx: CheckContext, rel: str) -> list[str]:
+def _scanned_files(ctx: CheckContext, index: FileIndex, rel: str) -> list[str]:
     exclude = [
         rel,
         *ALWAYS_EXCLUDED,
@@ -169,7 +170,7 @@ def _scanned_files(ctx: CheckContext, rel: str) -> list[str]:
         *sorted(ctx.never_scan),
     ]
     paths = [str(p) for p in ctx.options.get("paths", ["."])]
-    return list_files(ctx.root, paths, exclude=exclude, suffixes=None)
+    return index.list(paths, exclude=exclude, suffixes=None)
 
 
 def _needles(removed: Sequence[DeprecationRow]) -> list[_Needle]:
@@ -200,23 +201,6 @@ class _Prefilter:
         if self.few is not None:
             return any(term in data for term in self.few)
         return not self.words.isdisjoint(data.translate(_TO_WORDS).split())
-
-
-def _read_bytes(root: str, rel: str) -> bytes | None:
-    """The file's bytes (plain os calls: the fastest way through thousands of small files)."""
-    try:
-        fd = os.open(os.path.join(root, rel), os.O_RDONLY)
-    except (OSError, ValueError):  # vanished, unreadable, or an unusable name
-        return None
-    try:
-        chunks = []
-        while chunk := os.read(fd, _READ_CHUNK):
-            chunks.append(chunk)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _is_text(data: bytes) -> bool:
@@ -252,16 +236,23 @@ def _reference(row: DeprecationRow, path: str, line: int, table: str) -> Finding
 
 
 def scan_references(
-    root: Path, files: Sequence[str], removed: Sequence[DeprecationRow], table: str
+    root: Path,
+    files: Sequence[str],
+    removed: Sequence[DeprecationRow],
+    table: str,
+    index: FileIndex | None = None,
 ) -> list[Finding]:
     """DEP001 for every removed item referenced in ``files`` (rootdir-relative POSIX paths)."""
     needles = _needles(removed)
     may_mention = _Prefilter(needles)
-    base = str(root)
+    reader = index if index is not None else FileIndex(root)
     findings: list[Finding] = []
     for rel in files:
-        data = _read_bytes(base, rel)
-        if data is None or not may_mention(data):
+        try:
+            data = reader.read(rel)
+        except (OSError, ValueError):  # vanished, unreadable, or an unusable name: not a source
+            continue
+        if not may_mention(data):
             continue
         hits = _first_hits(data, needles)
         if not hits or not _is_text(data):

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..config import CHECK_KEYS
 from ..findings import Finding, InputError
-from ..scan import list_files
+from ..scan import FileIndex
 from . import CheckContext
 from .env_doc_parser import EnvDoc, EnvEntry, family_pattern, heads_compatible, parse_env_doc
 
@@ -92,10 +92,10 @@ class SourceScanner:
             return False
         return self._candidate is None or self._candidate.search(data) is not None
 
-    def scan(self, root: Path, rel: str, uses: SourceUses) -> None:
+    def scan(self, files: FileIndex, rel: str, uses: SourceUses) -> None:
         """Record the uses in one file, or a G6G000 finding when it cannot be read or parsed."""
         try:
-            data = (root / rel).read_bytes()
+            data = files.read(rel)
         except OSError as exc:
             uses.errors.append(Finding("G6G000", f"cannot read {rel}: {exc.strerror or exc}", rel))
             return
@@ -153,7 +153,11 @@ class SourceScanner:
 
 
 def scan_sources(
-    root: Path, sources: Sequence[str], prefix: str, exclude: Sequence[str] = ()
+    root: Path,
+    sources: Sequence[str],
+    prefix: str,
+    exclude: Sequence[str] = (),
+    files: FileIndex | None = None,
 ) -> SourceUses:
     """The prefixed names used in the ``*.py`` files under ``sources`` (relative to root)."""
     scanner = SourceScanner(prefix)
@@ -165,8 +169,9 @@ def scan_sources(
         else:
             message = f"sources folder {folder!r} does not exist: fix [tool.g6gov.env_docs] sources"
             uses.errors.append(Finding("G6G000", message))
-    for rel in list_files(root, existing, exclude=exclude, suffixes=(".py",)):
-        scanner.scan(root, rel, uses)
+    index = files if files is not None else FileIndex(root)
+    for rel in index.list(existing, exclude=exclude, suffixes=(".py",)):
+        scanner.scan(index, rel, uses)
     return uses
 
 
@@ -269,7 +274,9 @@ def run(ctx: CheckContext) -> list[Finding]:
     except InputError as exc:
         return [exc.finding()]
     doc = parse_env_doc(text, opts.doc, opts.prefix)
-    uses = scan_sources(ctx.root, opts.sources, opts.prefix, exclude=sorted(ctx.never_scan))
+    uses = scan_sources(
+        ctx.root, opts.sources, opts.prefix, sorted(ctx.never_scan), ctx.file_index()
+    )
     allow = _Allow.parse(opts.allow)
     findings = [
         *doc.findings,

@@ -9,6 +9,7 @@ entry's line, and that entry is left out of the comparison with the registry.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import pairwise
@@ -104,6 +105,13 @@ def _duplicate_keys(node: yaml.Node) -> list[str]:
     return sorted({k for k in keys if keys.count(k) > 1})
 
 
+def _as_float(value: float) -> float:
+    """A bucket bound as a float; a YAML integer too large for a float is infinite."""
+    if abs(value) < 1e308:
+        return float(value)
+    return math.inf if value > 0 else -math.inf
+
+
 def load_spec(path: Path, rel: str) -> LoadedSpec:
     """Parse and validate the spec; :class:`InputError` (G6G000) only when it cannot be read."""
     import jsonschema
@@ -153,9 +161,10 @@ def load_spec(path: Path, rel: str) -> LoadedSpec:
             names.append((item["name"], line))
         if index in bad or not isinstance(item, dict):
             continue
-        buckets = tuple(float(b) for b in item["buckets"]) if "buckets" in item else None
-        if buckets is not None and any(a >= b for a, b in pairwise(buckets)):
+        raw = item.get("buckets")
+        if raw is not None and any(a >= b for a, b in pairwise(raw)):
             met007(f"entry {item['name']!r}: buckets must increase strictly", line)
+        buckets = None if raw is None else tuple(_as_float(b) for b in raw)
         metrics.append(
             SpecMetric(
                 item["name"],

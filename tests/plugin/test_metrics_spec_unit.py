@@ -277,6 +277,14 @@ def test_duplicate_keys_and_unsorted_buckets_are_met007(tmp_path: Path) -> None:
     assert [m.group for m in metrics] == ["other"]
 
 
+def test_a_bucket_too_large_for_a_float_is_infinite(tmp_path: Path) -> None:
+    huge = 10**400
+    metrics, findings = load(
+        tmp_path, spec_text(entry("g6_a_seconds", "histogram", buckets=[1, huge]))
+    )
+    assert findings == [] and metrics[0].buckets == (1.0, float("inf"))
+
+
 @pytest.mark.parametrize("text", ["{}\n", "just text\n", "", "# only a comment\n", "42\n"])
 def test_a_spec_that_is_not_a_list_is_met007(tmp_path: Path, text: str) -> None:
     metrics, findings = load(tmp_path, text)
@@ -326,7 +334,7 @@ def test_a_missing_spec_is_input_error(tmp_path: Path) -> None:
                 {"name": st.text(max_size=8), "type": st.sampled_from(["gauge", "counter", "x"])},
                 optional={
                     "labels": st.lists(st.text(max_size=4)),
-                    "buckets": st.lists(st.floats()),
+                    "buckets": st.lists(st.one_of(st.floats(), st.integers())),
                 },
             )
         ).map(lambda items: yaml.safe_dump(items)),

@@ -1,0 +1,107 @@
+"""Static checks (env_docs + deprecations) over a large tree, against grep over the same files.
+
+  python benchmarks/bench_static_scan.py [--files 10000] [--dense 0.02] [--runs 15]
+  python benchmarks/bench_static_scan.py --site-packages   # a copy of the installed packages
+
+Baseline: ``grep -rwF -f <symbols> <tree>`` (every documented variable and every
+removed item's word). Candidate: one Python process running both checks over the
+same tree (interpreter start included). Target: wall-time ratio <= 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import shutil
+import site
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import alternate  # noqa: E402
+
+WORDS = ["value", "result", "config", "items", "index", "count", "data", "total", "name"]
+N_VARS = 40
+N_REMOVED = 10
+
+
+def _code_line(rng: random.Random, i: int) -> str:
+    a, b = rng.choice(WORDS), rng.choice(WORDS)
+    kind = i % 4
+    if kind == 0:
+        return f"def {a}_{i}({b}):\n    return {b} * {i}\n"
+    if kind == 1:
+        return f"{a}_{i} = [{b} for {b} in range({i})]\n"
+    if kind == 2:
+        return f"# {a} and {b} are combined here to compute the {a}\n"
+    return f"class {a.title()}{i}:\n    {b}: int = {i}\n"
+
+
+def make_tree(root: Path, files: int, dense: float, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    names = [f"G6_VAR_{i:03d}" for i in range(N_VARS)]
+    removed = [f"old_function_{i}" for i in range(N_REMOVED)]
+    (root / "docs").mkdir(parents=True)
+    doc = ["# Env\n"] + [f"- `{n}` – str – x – variable {n}\n" for n in names]
+    (root / "docs" / "env_dict.md").write_text("".join(doc))
+    rows = [
+        "| Item | Type | Status | Deprecated Since | Planned Removal | Replacement | Notes |\n",
+        "|---|---|---|---|---|---|---|\n",
+    ] + [f"| `pkg.{r}` | function | Removed | 0.1.0 | 0.2.0 | - | - |\n" for r in removed]
+    (root / "DEPRECATIONS.md").write_text("".join(rows))
+    (root / "symbols.txt").write_text("\n".join(names + removed) + "\n")
+    for f in range(files):
+        folder = root / "src" / f"pkg{f % 100:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        lines = [_code_line(rng, i) for i in range(rng.randint(40, 120))]
+        if rng.random() < dense:
+            lines.insert(3, f'SETTING = os.environ.get("{rng.choice(names)}")\n')
+            lines.insert(5, f"{rng.choice(removed)}()\n")
+        (folder / f"mod{f:05d}.py").write_text("import os\n" + "".join(lines))
+
+
+def copy_site_packages(root: Path) -> int:
+    src = Path(site.getsitepackages()[0])
+    count = 0
+    for path in src.rglob("*.py"):
+        if count >= 10000 or "__pycache__" in path.parts:
+            continue
+        rel = path.relative_to(src)
+        dest = root / "src" / rel
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+        count += 1
+    make_tree(root / "_meta", 0, 0.0)
+    for name in ("docs", "DEPRECATIONS.md", "symbols.txt"):
+        shutil.move(str(root / "_meta" / name), root / name)
+    shutil.rmtree(root / "_meta")
+    return count
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--files", type=int, default=10000)
+    ap.add_argument("--dense", type=float, default=0.02, help="share of files using a symbol")
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--site-packages", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="g6-scan-") as tmp:
+        root = Path(tmp)
+        if args.site_packages:
+            n = copy_site_packages(root)
+            label = f"site-packages copy ({n} .py files)"
+        else:
+            make_tree(root, args.files, args.dense)
+            label = f"generated tree ({args.files} files, {args.dense:.0%} using symbols)"
+        (root / "src" / "__init__.py").touch()
+        grep = ["sh", "-c", "grep -rwF -f symbols.txt src > /dev/null; test $? -le 1"]
+        ours = [sys.executable, str(Path(__file__).parent / "_run_static.py"), str(root)]
+        cmp = alternate(f"static checks vs grep: {label}", grep, ours, root, runs=args.runs)
+        print("\n".join(cmp.lines()))
+        print(f"  target: median wall ratio <= 2.0 -> {cmp.ratio_median_wall:.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
