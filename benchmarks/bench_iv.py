@@ -40,6 +40,11 @@ INDICES = ((24_000.0, 50.0), (52_000.0, 100.0), (23_500.0, 50.0), (80_000.0, 100
 
 def make_options(n: int, seed: int) -> dict[str, Any]:
     """N priced options: arrays for is_call, spot, strike, t, r, q, sigma, price."""
+    out = _draw(int(n * 1.25) + 100, seed)
+    return {k: v[:n] for k, v in out.items()}
+
+
+def _draw(n: int, seed: int) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     pick = rng.integers(0, len(INDICES), n)
     level = np.array([lvl for lvl, _ in INDICES])[pick]

@@ -31,7 +31,7 @@ class IVBatch:
 
     ``iv`` is NaN where ``success`` is False; ``iterations`` counts solver
     iterations (0 when an input check failed); ``reason`` holds codes into
-    :data:`REASONS` (0 = "ok").
+    ``g6runtime.analytics.iv.REASONS`` (0 = "ok").
     """
 
     iv: F64

@@ -22,8 +22,8 @@ Method (shared with :func:`g6runtime.analytics.vector.iv_vec`):
    replaced by a geometric bisection of the bracket (and the next Newton step is
    judged afresh), so the bracket at least halves every second iteration.
    Convergence: a Newton step, or the bracket, smaller than ``tol`` in
-   volatility. At most ``max_iter`` evaluations (else ``no_convergence``), so the
-   loop always ends.
+   volatility. At most ``max_iter`` iterations, one price evaluation each (else
+   ``no_convergence``), so the loop always ends.
 """
 
 from __future__ import annotations
@@ -32,9 +32,18 @@ import math
 from dataclasses import dataclass
 
 from g6runtime.analytics import _common as c
+from g6runtime.analytics._common import REASONS, SIGMA_MAX, SIGMA_MIN
 from g6runtime.analytics.black_scholes import norm_cdf
 
-__all__ = ["IVResult", "implied_vol", "normalised_price", "normalised_vega"]
+__all__ = [
+    "REASONS",
+    "SIGMA_MAX",
+    "SIGMA_MIN",
+    "IVResult",
+    "implied_vol",
+    "normalised_price",
+    "normalised_vega",
+]
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 
@@ -161,8 +170,9 @@ def implied_vol(
     """Black-Scholes-Merton implied volatility of ``price``; see the module docstring.
 
     ``tol`` is an absolute tolerance on the volatility; ``max_iter`` caps the
-    solver's evaluations (``iterations`` never exceeds it). Never raises: a bad
-    input is a failed result with a reason from :data:`g6runtime.analytics._common.REASONS`.
+    solver's iterations (``iterations`` never exceeds it; 0 when an input check
+    failed). Never raises: a bad input is a failed result whose ``reason`` is one
+    of :data:`REASONS` (their meanings: :mod:`g6runtime.analytics._common`).
     """
     reduced = _reduce(price, is_call, spot, strike, t, r, q)
     if isinstance(reduced, str):

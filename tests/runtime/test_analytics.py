@@ -121,7 +121,7 @@ def test_hull_iv_recovers_sigma() -> None:
     assert res.success and res.iv == pytest.approx(0.2, abs=1e-10)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     is_call=st.booleans(),
     spot=st.floats(1.0, 1e5),
@@ -147,7 +147,7 @@ def test_property_round_trip(
 finite_or_not = st.floats(allow_nan=True, allow_infinity=True)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(
     price=finite_or_not,
     is_call=st.booleans(),
