@@ -66,6 +66,8 @@ def iso_start(text: str) -> datetime:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO 8601 date-time (example: 2026-11-26T09:15)"
         ) from None
+    if not 1971 <= value.year <= 2099:
+        raise argparse.ArgumentTypeError(f"{text!r}: the year must be between 1971 and 2099")
     return value.replace(tzinfo=IST) if value.tzinfo is None else value
 
 

@@ -47,7 +47,7 @@ def _runtime(settings: Settings) -> Runtime:
 def cycle_summary(result: CycleResult) -> dict[str, Any]:
     return {
         "cycle": result.cycle,
-        "timestamp": result.timestamp.isoformat(timespec="seconds"),
+        "timestamp": result.timestamp.astimezone(IST).isoformat(timespec="seconds"),
         "rows": len(result.options),
         "overview_rows": len(result.overview),
         "failures": [f"{f.index} {f.stage}: {f.message}" for f in result.failures],

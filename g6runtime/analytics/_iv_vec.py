@@ -140,13 +140,13 @@ def _solve(
         lo = np.where(b < beta, s, lo)
         newton = _proposal(lower, s, b, normalised_vega(a, s), beta)
         step = newton - s
-        converged = (lo <= newton) & (newton <= hi) & (np.abs(step) < s_tol)
+        converged = np.abs(step) < s_tol
         accept = (lo < newton) & (newton < hi) & (np.abs(step) <= 0.5 * np.abs(prev))
         cand = np.where(accept, newton, np.sqrt(lo) * np.sqrt(hi))
         prev = np.where(accept, step, np.inf)
         exact = b == beta
         done = exact | converged | (~accept & (hi - lo < s_tol))
-        value = np.where(exact, s, np.where(converged, newton, cand))
+        value = np.where(exact, s, np.where(converged, np.clip(newton, lo, hi), cand))
         if done.any():
             fin = np.flatnonzero(done)
             out = ids[fin]

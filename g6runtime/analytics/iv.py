@@ -142,8 +142,8 @@ def _solve(a: float, beta: float, sqrt_t: float, tol: float, max_iter: int) -> I
             lo = s
         cand = _proposal(lower, s, b, normalised_vega(a, s), beta)
         step = cand - s
-        if lo <= cand <= hi and abs(step) < s_tol:
-            return IVResult(cand / sqrt_t, True, it, c.OK)
+        if abs(step) < s_tol:  # clipped: rounding may put it an ulp past the bracket
+            return IVResult(min(max(cand, lo), hi) / sqrt_t, True, it, c.OK)
         if lo < cand < hi and abs(step) <= 0.5 * abs(prev_step):
             prev_step = step
         else:  # Newton left the bracket or stalled: bisect, then give Newton a fresh start

@@ -40,8 +40,13 @@ def publish(metrics: Metrics, result: CycleResult) -> None:
     for (index, kind), n in Counter((i.index, i.kind) for i in result.issues).items():
         metrics.counter("g6_data_quality_issues_total").labels(index=index, kind=kind).inc(n)
     for f in result.failures:
-        metrics.counter("g6_provider_errors_total").labels(index=f.index, kind=f.kind).inc()
-        metrics.counter("g6_errors_total").labels(component="provider", category=f.kind).inc()
+        if f.kind in ("error", "timeout"):
+            metrics.counter("g6_provider_errors_total").labels(index=f.index, kind=f.kind).inc()
+            metrics.counter("g6_errors_total").labels(
+                component="provider", category="provider"
+            ).inc()
+        else:  # the provider answered, but its expiry list cannot satisfy a rule
+            metrics.counter("g6_errors_total").labels(component="collector", category="data").inc()
     for seconds in result.provider_durations:
         metrics.histogram("g6_provider_request_duration_seconds").observe(seconds)
     if result.written is not None:
