@@ -64,3 +64,25 @@ def simulated_clock(start: datetime, interval: float, cycles: int) -> Iterator[d
     """The simulated instants of ``cycles`` cycles: start, start + interval, …"""
     for i in range(cycles):
         yield start + timedelta(seconds=interval * i)
+
+
+def cycle_registry() -> object:
+    """A registry after one synthetic cycle (so labelled families have their label sets).
+
+    The repository's own ``metrics_spec`` governance check compares this registry with
+    docs/metrics_spec.yaml; no file is written (the cycle runs without a sink).
+    """
+    from .config import Settings
+    from .market.calendar import IST
+
+    settings = Settings()
+    metrics = build_metrics(settings)
+    result = run_cycle(
+        1,
+        datetime(2026, 11, 26, 9, 15, tzinfo=IST),
+        synthetic_provider(settings, 1),
+        universe(settings),
+        None,
+    )
+    publish(metrics, result)
+    return metrics.registry

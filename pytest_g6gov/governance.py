@@ -5,18 +5,19 @@ Plain logic with no pytest objects; ``plugin.py`` feeds it and prints what it re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from .atomic import write_atomic
-from .baselines import BaselineUpdate, baseline_path, load_baseline, write_baseline
+from .baselines import BaselineUpdate, baseline_path, load_baseline, ratchet, write_baseline
 from .checks import STATIC_CHECKS, CheckContext, load_static
 from .checks import slow_tests as slow
 from .config import CheckConfig, GovConfig
 from .findings import CheckResult, Finding, InputError, Mode
 from .report import dump_report, report_json
+from .scan import FileIndex
 from .staging import decide_mode
 
 
@@ -37,6 +38,29 @@ class Outcome:
     @property
     def failing(self) -> bool:
         return any(r.failing for r in self.results)
+
+
+def cardinality_update(
+    baseline: Mapping[str, float] | None,
+    counts: Mapping[str, int],
+    max_growth_percent: float,
+    accept: bool,
+) -> BaselineUpdate:
+    """Series counts per group only ratchet down; growth within the allowance is not recorded."""
+    current: dict[str, float] = {}
+    for group, count in counts.items():
+        old = None if baseline is None else baseline.get(group)
+        within = old is not None and old < count <= old * (1 + max_growth_percent / 100)
+        current[group] = old if within and old is not None else float(count)
+    return ratchet(
+        "metrics_spec",
+        baseline,
+        current,
+        higher_is_better=False,
+        accept=accept,
+        keep_missing=lambda group: False,
+        fmt=lambda v: f"{v:.0f} series",
+    )
 
 
 def crash_finding(check: str, exc: BaseException) -> Finding:
@@ -66,6 +90,7 @@ class Governance:
         self.flags = flags
         self.today = today or date.today()
         self.timings: dict[str, slow.Timing] = {}
+        self.files = FileIndex(gov.root)
 
     def mode(self, check: CheckConfig) -> Mode:
         enforce_all = self.flags.enforce or self.gov.enforce
@@ -86,13 +111,21 @@ class Governance:
             nodeid, total, marked or bool(prev and prev.marked), path, line
         )
 
+    def _context(self, check: CheckConfig) -> CheckContext:
+        return CheckContext(
+            self.gov.root,
+            check.options,
+            self.gov.release,
+            self.today,
+            self.never_scan(),
+            self.files,
+        )
+
     def _static_check(self, name: str, check: CheckConfig) -> CheckResult:
         result = CheckResult(name, self.mode(check))
         if result.mode == "off":
             return result
-        ctx = CheckContext(
-            self.gov.root, check.options, self.gov.release, self.today, self.never_scan()
-        )
+        ctx = self._context(check)
         result.findings = sorted(
             run_isolated(name, lambda: load_static(name)(ctx)), key=Finding.sort_key
         )
@@ -130,12 +163,42 @@ class Governance:
         )
         return result, upd
 
+    def _metrics_spec(self, check: CheckConfig) -> tuple[CheckResult, BaselineUpdate | None]:
+        result = CheckResult("metrics_spec", self.mode(check))
+        if result.mode == "off":
+            return result, None
+        baseline, error = self._baseline("metrics_spec")
+        if error is not None:
+            result.findings = [error]
+            return result, None
+        ctx = self._context(check)
+        counts: dict[str, int] = {}
+
+        def run() -> list[Finding]:
+            from .checks import metrics_spec
+
+            out = metrics_spec.run(ctx, baseline)
+            counts.update(out.counts)
+            return out.findings
+
+        result.findings = sorted(run_isolated("metrics_spec", run), key=Finding.sort_key)
+        result.extra["series"] = dict(sorted(counts.items()))
+        if not counts:  # nothing measured (the registry could not be read): keep the baseline
+            return result, None
+        limit = float(check.options["max_growth_percent"])
+        return result, cardinality_update(baseline, counts, limit, self.flags.accept_regressions)
+
     def finish(self, partial: str | None) -> Outcome:
         results: list[CheckResult] = []
         updates: list[BaselineUpdate] = []
         for name, check in self.gov.checks.items():
             if name in STATIC_CHECKS:
                 results.append(self._static_check(name, check))
+            elif name == "metrics_spec":
+                result, upd = self._metrics_spec(check)
+                results.append(result)
+                if upd is not None:
+                    updates.append(upd)
             elif name == "slow_tests":
                 result, upd = self._slow_tests(check, partial)
                 results.append(result)
