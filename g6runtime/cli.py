@@ -11,10 +11,16 @@ import math
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from importlib import import_module
 from pathlib import Path
 from typing import NoReturn
 
 from .errors import G6Error
+
+
+# Feature packages that add subcommands: each module has
+# ``add_parsers(sub, common)`` and sets ``handler="module:function"`` on its parsers.
+FEATURE_CLIS: tuple[str, ...] = ()
 
 
 class UsageError(Exception):
@@ -107,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     ver = sub.add_parser("version", help="print versions")
     ver.add_argument("--json", action="store_true")
+
+    for name in FEATURE_CLIS:
+        import_module(name).add_parsers(sub, _common)
     return parser
 
 
@@ -114,10 +123,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         args = build_parser().parse_args(args_list)
-        from . import commands
-
-        handler = getattr(commands, f"cmd_{args.command}")
-        status: int = handler(args)
+        target = getattr(args, "handler", f"g6runtime.commands:cmd_{args.command}")
+        module, _, func = target.partition(":")
+        status: int = getattr(import_module(module), func)(args)
         return status
     except UsageError as exc:
         print(str(exc), file=sys.stderr)
