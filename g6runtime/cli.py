@@ -17,7 +17,6 @@ from typing import NoReturn
 
 from .errors import G6Error
 
-
 # Feature packages that add subcommands: each module has
 # ``add_parsers(sub, common)`` and sets ``handler="module:function"`` on its parsers.
 FEATURE_CLIS: tuple[str, ...] = ()
