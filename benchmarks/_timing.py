@@ -27,14 +27,20 @@ def run_once(cmd: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(
-        list(cmd), cwd=cwd, env=None if env is None else {**os.environ, **env},
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False,
+        list(cmd),
+        cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        check=False,
     )
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0,):
-        raise SystemExit(f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n"
-                         f"{proc.stderr.decode(errors='replace')[-2000:]}")
+        raise SystemExit(
+            f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n"
+            f"{proc.stderr.decode(errors='replace')[-2000:]}"
+        )
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return Sample(cpu, wall)
 
@@ -73,8 +79,15 @@ class Comparison:
         return out
 
 
-def alternate(name: str, base: Sequence[str], cand: Sequence[str], cwd: Path, runs: int = 15,
-              env: Mapping[str, str] | None = None, warmup: int = 1) -> Comparison:
+def alternate(
+    name: str,
+    base: Sequence[str],
+    cand: Sequence[str],
+    cwd: Path,
+    runs: int = 15,
+    env: Mapping[str, str] | None = None,
+    warmup: int = 1,
+) -> Comparison:
     for _ in range(warmup):
         run_once(base, cwd, env)
         run_once(cand, cwd, env)

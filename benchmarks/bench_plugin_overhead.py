@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import alternate  # noqa: E402
+from _timing import alternate
 
 PYPROJECTS = {
     "no-config": '[project]\nname = "demo"\nversion = "1.0"\n',
@@ -44,8 +44,14 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="g6-overhead-") as tmp:
             root = Path(tmp)
             make_project(root, args.tests, PYPROJECTS[variant])
-            cmp = alternate(f"{variant} ({args.tests} tests)", base, [*base, "-p", "g6gov"],
-                            root, runs=args.runs, env=env)
+            cmp = alternate(
+                f"{variant} ({args.tests} tests)",
+                base,
+                [*base, "-p", "g6gov"],
+                root,
+                runs=args.runs,
+                env=env,
+            )
             print("\n".join(cmp.lines()), flush=True)
     return 0
 

@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import alternate  # noqa: E402
+from _timing import alternate
 
 WORDS = ["value", "result", "config", "items", "index", "count", "data", "total", "name"]
 N_VARS = 40

@@ -52,11 +52,15 @@ def test_round_trip_create_tighten_refuse_accept(pytester: pytest.Pytester) -> N
     result = pytester.runpytest("--g6-update-baselines")
     assert result.ret == 1
     assert entries(root) == {}
-    assert any("refused regression test_x.py::test_c" in x for x in governance_lines(result.outlines))
+    assert any(
+        "refused regression test_x.py::test_c" in x for x in governance_lines(result.outlines)
+    )
     # 5. ... and recorded with it
     result = pytester.runpytest("--g6-update-baselines", "--g6-accept-regressions")
     assert list(entries(root)) == ["test_x.py::test_c"]
-    result.stdout.fnmatch_lines(["baseline slow_tests.json: accepted regression test_x.py::test_c*"])
+    result.stdout.fnmatch_lines(
+        ["baseline slow_tests.json: accepted regression test_x.py::test_c*"]
+    )
     assert pytester.runpytest().ret == 0
 
 
@@ -88,9 +92,7 @@ def test_corrupt_baseline_is_a_g6g000_finding(pytester: pytest.Pytester, content
     root = make_project(pytester, CFG)
     write_tests(pytester, slow=[], fast=["a"])
     (root / "baselines").mkdir()
-    (root / "baselines" / "slow_tests.json").write_bytes(
-        content.encode("utf-8", "surrogateescape")
-    )
+    (root / "baselines" / "slow_tests.json").write_bytes(content.encode("utf-8", "surrogateescape"))
     report = root / "r.json"
     result = pytester.runpytest(f"--g6-report={report}", "--g6-update-baselines")
     assert result.ret == 1

@@ -119,7 +119,9 @@ def test_cardinality_baseline_ratchets(pytester: pytest.Pytester) -> None:
     project(pytester, "reg_card3", ["a"])
     result = pytester.runpytest("--g6-update-baselines")
     assert json.loads(base.read_text())["entries"] == {"jobs": 1}
-    result.stdout.fnmatch_lines(["baseline metrics_spec.json: tightened jobs: 4 series -> 1 series"])
+    result.stdout.fnmatch_lines(
+        ["baseline metrics_spec.json: tightened jobs: 4 series -> 1 series"]
+    )
 
 
 def test_registry_that_cannot_be_imported_is_g6g000(pytester: pytest.Pytester) -> None:

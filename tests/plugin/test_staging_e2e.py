@@ -87,7 +87,7 @@ def test_report_without_findings_is_ok_and_valid(pytester: pytest.Pytester) -> N
     check = read_report(out)["checks"]["slow_tests"]
     assert check["status"] == "ok"
     assert check["findings"] == []
-    assert [s["nodeid"] for s in check["slowest"]][0] == "test_x.py::test_slow"
+    assert check["slowest"][0]["nodeid"] == "test_x.py::test_slow"
     assert not list(out.parent.glob("*.tmp"))
 
 
@@ -102,9 +102,7 @@ def test_report_schema_rejects_a_broken_report() -> None:
 
 def test_marked_test_is_exempt(pytester: pytest.Pytester) -> None:
     make_project(pytester, ALWAYS_SLOW + "mode = 'enforce'\n")
-    pytester.makepyfile(
-        test_x="import pytest\n\n@pytest.mark.slow\ndef test_a():\n    pass\n"
-    )
+    pytester.makepyfile(test_x="import pytest\n\n@pytest.mark.slow\ndef test_a():\n    pass\n")
     result = pytester.runpytest("-W", "error::pytest.PytestUnknownMarkWarning")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["slow_tests (enforce): ok"])
