@@ -51,6 +51,10 @@ CHECK_KEYS: dict[str, dict[str, Key]] = {
         "max_growth_percent": Key("number", 10.0),
         "changelog": Key("str", "CHANGELOG.md"),
     },
+    "critical_coverage": {
+        "modules": Key("list", []),
+        "min_percent": Key("number", 70.0),
+    },
     "slow_tests": {
         "threshold_seconds": Key("number", 2.0),
         "marker": Key("str", "slow"),

@@ -9,16 +9,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TypeAlias
 
 from .atomic import write_atomic
 from .baselines import BaselineUpdate, baseline_path, load_baseline, ratchet, write_baseline
 from .checks import STATIC_CHECKS, CheckContext, load_static
+from .checks import critical_coverage as cc
 from .checks import slow_tests as slow
 from .config import CheckConfig, GovConfig
 from .findings import CheckResult, Finding, InputError, Mode
 from .report import dump_report, report_json
 from .scan import FileIndex
 from .staging import decide_mode
+
+Measured: TypeAlias = cc.Measurement | BaseException | None
 
 
 @dataclass(frozen=True)
@@ -188,12 +192,46 @@ class Governance:
         limit = float(check.options["max_growth_percent"])
         return result, cardinality_update(baseline, counts, limit, self.flags.accept_regressions)
 
-    def finish(self, partial: str | None) -> Outcome:
+    def _critical_coverage(
+        self, check: CheckConfig, partial: str | None, measured: Measured
+    ) -> tuple[CheckResult, BaselineUpdate | None]:
+        result = CheckResult("critical_coverage", self.mode(check))
+        if result.mode == "off":
+            return result, None
+        if partial is not None:
+            result.skipped_reason = f"partial run ({partial}): coverage is judged on full runs"
+            return result, None
+        if not isinstance(measured, cc.Measurement):
+            result.findings = [
+                crash_finding(
+                    "critical_coverage", measured or RuntimeError("no coverage data was gathered")
+                )
+            ]
+            return result, None
+        result.extra["measured"] = {
+            k: None if v is None else round(v, 1) for k, v in measured.percents.items()
+        }
+        baseline, error = self._baseline("critical_coverage")
+        if error is not None:
+            result.findings = [error]
+            return result, None
+        minimum = float(check.options["min_percent"])
+        result.findings = run_isolated(
+            "critical_coverage", lambda: cc.evaluate(measured, baseline, minimum)
+        )
+        return result, cc.update(measured, baseline, self.flags.accept_regressions)
+
+    def finish(self, partial: str | None, measured: Measured = None) -> Outcome:
         results: list[CheckResult] = []
         updates: list[BaselineUpdate] = []
         for name, check in self.gov.checks.items():
             if name in STATIC_CHECKS:
                 results.append(self._static_check(name, check))
+            elif name == "critical_coverage":
+                result, upd = self._critical_coverage(check, partial, measured)
+                results.append(result)
+                if upd is not None:
+                    updates.append(upd)
             elif name == "metrics_spec":
                 result, upd = self._metrics_spec(check)
                 results.append(result)

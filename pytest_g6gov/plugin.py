@@ -7,16 +7,21 @@ beyond the options, so the plugin costs nothing and prints nothing.
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from .config import ConfigError, GovConfig, load_config
-from .governance import Flags, Governance, Outcome
+from .governance import Flags, Governance, Measured, Outcome
 from .report import SECTION_TITLE, section_lines
 from .runinfo import partial_reason
 
+if TYPE_CHECKING:
+    from .checks.critical_coverage import OwnCoverage
+
 _PARSER: list[pytest.Parser] = []
+_GOV = pytest.StashKey["GovConfig | None"]()
+_OWN_COV = pytest.StashKey["OwnCoverage"]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,6 +50,29 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     _PARSER[:] = [parser]
 
 
+def _pytest_cov_active(config: pytest.Config) -> bool:
+    ns = config.known_args_namespace
+    return bool(getattr(ns, "cov_source", None)) and not getattr(ns, "no_cov", False)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
+    """Start measuring critical modules before conftests and collection import them."""
+    try:
+        gov = load_config(early_config.rootpath)
+    except ConfigError:
+        return  # reported as a usage error by pytest_configure
+    early_config.stash[_GOV] = gov
+    check = None if gov is None else gov.checks.get("critical_coverage")
+    if gov is None or check is None or check.mode == "off" or _pytest_cov_active(early_config):
+        return
+    from .checks.critical_coverage import OwnCoverage
+
+    own = OwnCoverage(gov.root, list(check.options["modules"]))
+    own.start()
+    early_config.stash[_OWN_COV] = own
+
+
 def _flags(config: pytest.Config) -> Flags:
     report = config.getoption("g6_report")
     return Flags(
@@ -62,7 +90,7 @@ def _any_flag(flags: Flags) -> bool:
 def pytest_configure(config: pytest.Config) -> None:
     flags = _flags(config)
     try:
-        gov = load_config(config.rootpath)
+        gov = config.stash[_GOV] if _GOV in config.stash else load_config(config.rootpath)
     except ConfigError as exc:
         raise pytest.UsageError(f"g6gov: {exc}") from None
     worker = hasattr(config, "workerinput")
@@ -80,6 +108,11 @@ def pytest_configure(config: pytest.Config) -> None:
         marker = str(slow_cfg.options["marker"])
         config.addinivalue_line("markers", f"{marker}: exempt from the g6gov slow_tests threshold")
         config.pluginmanager.register(_MarkerAnnotator(marker), "g6gov-slow-marker")
+    own = config.stash.get(_OWN_COV, None)
+    if own is not None:
+        config.pluginmanager.register(_CoverageStopper(own), "g6gov-coverage")
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_XdistCoverage(own), "g6gov-xdist-coverage")
     if not worker:
         config.pluginmanager.register(_Controller(config, gov, flags), "g6gov-controller")
 
@@ -106,6 +139,56 @@ class _MarkerAnnotator:
         report = yield
         report.g6_marked = item.get_closest_marker(self.marker) is not None  # type: ignore[attr-defined]
         return report
+
+
+class _CoverageStopper:
+    """Stops the plugin's own measurement; an xdist worker sends its data to the controller."""
+
+    def __init__(self, own: OwnCoverage) -> None:
+        self.own = own
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput["g6gov_coverage"] = self.own.dump()
+        else:
+            self.own.stop()
+
+    def pytest_unconfigure(self) -> None:
+        self.own.stop()
+
+
+class _XdistCoverage:
+    """Merges the workers' coverage data on the controller (registered only with xdist)."""
+
+    def __init__(self, own: OwnCoverage) -> None:
+        self.own = own
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        blob = getattr(node, "workeroutput", {}).get("g6gov_coverage")
+        if blob:
+            self.own.merge(blob)
+
+
+def _measure(config: pytest.Config, gov: GovConfig) -> Measured:
+    check = gov.checks.get("critical_coverage")
+    if check is None:
+        return None
+    modules = list(check.options["modules"])
+    own = config.stash.get(_OWN_COV, None)
+    try:
+        if own is not None:
+            return own.measure()
+        plugin = config.pluginmanager.getplugin("_cov")
+        controller = getattr(plugin, "cov_controller", None)
+        if controller is not None and getattr(controller, "cov", None) is not None:
+            from .checks.critical_coverage import measure_pytest_cov
+
+            return measure_pytest_cov(controller.cov, gov.root, modules)
+        return RuntimeError("coverage measurement did not start (is the check off?)")
+    except Exception as exc:  # coverage.py failing must not crash the session: G6G000
+        return exc
 
 
 class _Controller:
@@ -143,7 +226,8 @@ class _Controller:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        self.outcome = self.governance.finish(self._partial(session, exitstatus))
+        measured = _measure(self.config, self.gov)
+        self.outcome = self.governance.finish(self._partial(session, exitstatus), measured)
         if self.outcome.failing and session.exitstatus in (0, 5):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 

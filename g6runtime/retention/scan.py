@@ -1,0 +1,256 @@
+"""The scanner: which CSV day-files are older than the cutoff, and how many bytes they hold.
+
+The tree is walked with directory file descriptors: every folder is opened relative
+to its parent with ``O_NOFOLLOW | O_DIRECTORY``, so the walk can never leave the root
+(a symlink is reported, never followed; a folder on another file system is skipped).
+Only the expected folder levels are entered (see :mod:`.layout`); a file's age comes
+from the date in its name, compared as text with the cutoff (ISO dates sort like dates).
+Only candidates are ``lstat``-ed, for their size and to be sure they are regular files.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..errors import StorageError
+from ..market.calendar import market_date
+from . import layout
+
+if TYPE_CHECKING:
+    from ..metrics.registry import Metrics
+
+Progress = Callable[[int], None]
+Clock = Callable[[], datetime]
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+@dataclass
+class Leaf:
+    """One leaf folder (``INDEX/TAG/OFFSET`` or ``overview/INDEX``) and its candidates."""
+
+    parts: tuple[str, ...]
+    files: list[tuple[str, str, int]] = field(default_factory=list)  # (name, day, bytes)
+
+
+@dataclass(frozen=True)
+class Group:
+    index: str
+    expiry: str
+    files: int
+    bytes: int
+    oldest: str
+    newest: str
+
+
+@dataclass
+class ScanReport:
+    root: Path
+    today: date
+    cutoff: date
+    max_age_days: int
+    files_scanned: int = 0
+    leaves: list[Leaf] = field(default_factory=list)
+    symlinks: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+    strays: list[str] = field(default_factory=list)  # entries that break the tree's shape
+
+    @property
+    def candidates(self) -> int:
+        return sum(len(leaf.files) for leaf in self.leaves)
+
+    @property
+    def bytes(self) -> int:
+        return sum(size for leaf in self.leaves for _, _, size in leaf.files)
+
+    @property
+    def refusal(self) -> str | None:
+        """Why ``prune`` refuses this root, or None when it looks like a G6 CSV tree."""
+        return self.strays[0] if self.strays else None
+
+    def groups(self) -> list[Group]:
+        acc: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+        for leaf in self.leaves:
+            if leaf.files:
+                acc.setdefault(layout.group_of(leaf.parts), []).extend(leaf.files)
+        return [
+            Group(
+                index,
+                expiry,
+                len(files),
+                sum(f[2] for f in files),
+                min(f[1] for f in files),
+                max(f[1] for f in files),
+            )
+            for (index, expiry), files in sorted(acc.items())
+        ]
+
+    def files(self) -> list[tuple[str, str, int]]:
+        """(relative path, day, bytes) of every candidate, sorted by path."""
+        return sorted(
+            ("/".join((*leaf.parts, name)), day, size)
+            for leaf in self.leaves
+            for name, day, size in leaf.files
+        )
+
+
+class Root:
+    """An open csv-dir: resolved once (it may itself be a symlink), then pinned by a fd."""
+
+    def __init__(self, csv_dir: Path) -> None:
+        try:
+            self.path = Path(os.path.realpath(csv_dir, strict=True))
+            self.fd = os.open(self.path, _DIR_FLAGS)
+        except FileNotFoundError:
+            raise StorageError(f"{csv_dir}: no such folder (the CSV root)") from None
+        except NotADirectoryError:
+            raise StorageError(f"{csv_dir}: not a folder (the CSV root)") from None
+        except OSError as exc:
+            raise StorageError(f"{csv_dir}: cannot open the CSV root: {exc.strerror}") from None
+        self.dev = os.fstat(self.fd).st_dev
+
+    def close(self) -> None:
+        os.close(self.fd)
+
+    def __enter__(self) -> Root:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def open_dir(self, parent_fd: int, name: str, rel: str) -> int | None:
+        """Open child folder ``name`` without following links; None when it must be skipped."""
+        try:
+            fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+        except (FileNotFoundError, NotADirectoryError):
+            return None  # vanished, or replaced since it was listed
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return None  # became a symlink since it was listed
+            raise StorageError(f"{self.path / rel}: cannot open folder: {exc.strerror}") from None
+        if os.fstat(fd).st_dev != self.dev:
+            os.close(fd)
+            return None
+        return fd
+
+
+def today_and_cutoff(clock: Clock, max_age_days: int) -> tuple[date, date]:
+    today = market_date(clock())
+    return today, layout.cutoff_for(today, max_age_days)
+
+
+def scan(
+    csv_dir: Path,
+    max_age_days: int,
+    clock: Clock,
+    *,
+    progress: Progress | None = None,
+    metrics: Metrics | None = None,
+) -> ScanReport:
+    """Report the day-files of ``csv_dir`` dated before ``today - max_age_days`` (IST today)."""
+    now = clock()
+    today, cutoff = today_and_cutoff(lambda: now, max_age_days)
+    with Root(csv_dir) as root:
+        report = scan_root(root, today, cutoff, max_age_days, progress)
+    if metrics is not None:
+        publish_scan(metrics, report.candidates, report.bytes, now)
+    return report
+
+
+def publish_scan(metrics: Metrics, candidates: int, size: int, now: datetime) -> None:
+    metrics.gauge("g6_retention_candidate_files").set(candidates)
+    metrics.gauge("g6_retention_reclaimable_bytes").set(size)
+    metrics.gauge("g6_retention_last_run_timestamp_seconds").set(now.timestamp())
+
+
+def scan_root(
+    root: Root, today: date, cutoff: date, max_age_days: int, progress: Progress | None = None
+) -> ScanReport:
+    report = ScanReport(root.path, today, cutoff, max_age_days)
+    _Walker(root, report, cutoff.isoformat(), progress).folder(root.fd, (), layout.ROOT)
+    for items in (report.symlinks, report.skipped, report.foreign, report.strays):
+        items.sort()
+    report.leaves.sort(key=lambda leaf: leaf.parts)
+    return report
+
+
+class _Walker:
+    def __init__(
+        self, root: Root, report: ScanReport, cutoff: str, progress: Progress | None
+    ) -> None:
+        self.root = root
+        self.report = report
+        self.cutoff = cutoff
+        self.progress = progress
+        self.days: dict[str, str | None] = {}
+
+    def folder(self, fd: int, parts: tuple[str, ...], level: str) -> None:
+        report = self.report
+        with os.scandir(fd) as entries:
+            listed = [(e.name, e.is_symlink(), e.is_dir(follow_symlinks=False)) for e in entries]
+        for name, is_link, is_dir in listed:
+            rel = "/".join((*parts, name))
+            if is_link:
+                report.symlinks.append(rel)
+                continue
+            if level == layout.ROOT and (name in layout.OWN_FILES or name in layout.TOLERATED):
+                continue
+            child = layout.child_level(level, name) if is_dir else None
+            if child is None:
+                what = "folder" if is_dir else "file"
+                report.strays.append(f"{rel}: unexpected {what}; expected {layout.EXPECTED[level]}")
+                continue
+            child_fd = self.root.open_dir(fd, name, rel)
+            if child_fd is None:
+                report.skipped.append(rel)
+                continue
+            try:
+                if child == layout.LEAF:
+                    self.leaf(child_fd, (*parts, name))
+                else:
+                    self.folder(child_fd, (*parts, name), child)
+            finally:
+                os.close(child_fd)
+
+    def leaf(self, fd: int, parts: tuple[str, ...]) -> None:
+        """The hot loop: one dict lookup per entry, one lstat per candidate."""
+        days = self.days
+        cutoff = self.cutoff
+        found: list[tuple[str, str, int]] = []
+        foreign: list[str] = []
+        links: list[str] = []
+        seen = 0
+        with os.scandir(fd) as entries:
+            for entry in entries:
+                name = entry.name
+                day = days.get(name, "")
+                if day == "":
+                    day = days[name] = layout.day_of(name)
+                if day is None or not entry.is_file(follow_symlinks=False):
+                    (links if entry.is_symlink() else foreign).append(name)
+                    continue
+                seen += 1
+                if day < cutoff:
+                    try:
+                        st = entry.stat(follow_symlinks=False)
+                    except FileNotFoundError:
+                        continue
+                    if stat.S_ISREG(st.st_mode):
+                        found.append((name, day, st.st_size))
+                    else:  # replaced since it was listed
+                        (links if stat.S_ISLNK(st.st_mode) else foreign).append(name)
+        report = self.report
+        prefix = "/".join(parts)
+        report.foreign.extend(f"{prefix}/{name}" for name in foreign)
+        report.symlinks.extend(f"{prefix}/{name}" for name in links)
+        report.files_scanned += seen
+        report.leaves.append(Leaf(parts, found))
+        if self.progress is not None:
+            self.progress(report.files_scanned)
