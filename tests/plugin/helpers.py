@@ -8,6 +8,12 @@ from typing import Any
 
 import pytest
 
+# Each end-to-end check runs plain and under xdist; the xdist runs take seconds.
+XDIST = [
+    pytest.param([], id="plain"),
+    pytest.param(["-n", "2"], id="xdist", marks=pytest.mark.slow),
+]
+
 SLOW_TEST = """
 import time
 

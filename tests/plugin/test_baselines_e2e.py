@@ -25,6 +25,7 @@ def entries(root: Path) -> dict[str, float]:
     return dict(data["entries"])
 
 
+@pytest.mark.slow
 def test_round_trip_create_tighten_refuse_accept(pytester: pytest.Pytester) -> None:
     root = make_project(pytester, CFG)
     write_tests(pytester, slow=["a", "b"], fast=["c"])
@@ -64,6 +65,7 @@ def test_round_trip_create_tighten_refuse_accept(pytester: pytest.Pytester) -> N
     assert pytester.runpytest().ret == 0
 
 
+@pytest.mark.slow
 def test_partial_run_keeps_entries_of_tests_that_did_not_run(pytester: pytest.Pytester) -> None:
     root = make_project(pytester, CFG)
     write_tests(pytester, slow=["a", "b"], fast=[])
@@ -106,6 +108,7 @@ def test_corrupt_baseline_is_a_g6g000_finding(pytester: pytest.Pytester, content
     )
 
 
+@pytest.mark.slow
 def test_xdist_controller_writes_the_baseline_once(pytester: pytest.Pytester) -> None:
     root = make_project(pytester, CFG)
     write_tests(pytester, slow=["a", "b", "c"], fast=["d", "e"])

@@ -9,7 +9,9 @@ import sys
 
 import pytest
 
-from .helpers import governance_lines, make_project, read_report
+from .helpers import XDIST, governance_lines, make_project, read_report
+
+pytestmark = pytest.mark.slow  # every test here runs pytest in subprocesses
 
 CFG = """[tool.g6gov.critical_coverage]
 modules = ["pkg/a.py", "pkg/b.py", "pkg/never.py"]
@@ -21,8 +23,10 @@ branch = true
 
 A = "def f(x):\n    if x:\n        return 1\n    return 2\n"
 B = "def g():\n    return 3\n\n\ndef h():\n    return 4\n"
-TESTS = "from pkg.a import f\nfrom pkg.b import g\n\n\ndef test_a():\n    assert f(1) == 1\n\n\n" \
+TESTS = (
+    "from pkg.a import f\nfrom pkg.b import g\n\n\ndef test_a():\n    assert f(1) == 1\n\n\n"
     "def test_b():\n    assert g() == 3\n"
+)
 
 
 def project(pytester: pytest.Pytester, extra: str = "") -> None:
@@ -36,26 +40,42 @@ def project(pytester: pytest.Pytester, extra: str = "") -> None:
 
 def run(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict[str, object]]:
     report = pytester.path / "r.json"
-    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--g6-report={report}",
-                                           *args)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", f"--g6-report={report}", *args)
     return result, read_report(report)["checks"]["critical_coverage"]
 
 
 def coverage_report_percents(pytester: pytest.Pytester) -> dict[str, float]:
     """What `coverage report` says for the same suite, measured by coverage itself."""
-    env_cmd = [sys.executable, "-m", "coverage", "run", "-m", "pytest", "-q", "-p", "no:g6gov",
-               "-p", "no:cacheprovider"]
+    env_cmd = [
+        sys.executable,
+        "-m",
+        "coverage",
+        "run",
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:g6gov",
+        "-p",
+        "no:cacheprovider",
+    ]
     subprocess.run(env_cmd, cwd=pytester.path, check=True, capture_output=True)
-    out = subprocess.run([sys.executable, "-m", "coverage", "report", "--precision=1",
-                          "--include=pkg/*"], cwd=pytester.path, capture_output=True, text=True,
-                         check=True).stdout
-    return {m.group(1): float(m.group(2)) for m in re.finditer(r"^(pkg/\S+)\s.*?(\d+\.\d)%$",
-                                                                 out, re.M)}
+    out = subprocess.run(
+        [sys.executable, "-m", "coverage", "report", "--precision=1", "--include=pkg/*"],
+        cwd=pytester.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return {
+        m.group(1): float(m.group(2)) for m in re.finditer(r"^(pkg/\S+)\s.*?(\d+\.\d)%$", out, re.M)
+    }
 
 
-@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["plain", "xdist"])
-def test_own_measurement_matches_coverage_report(pytester: pytest.Pytester,
-                                                 xdist: list[str]) -> None:
+@pytest.mark.parametrize("xdist", XDIST)
+def test_own_measurement_matches_coverage_report(
+    pytester: pytest.Pytester, xdist: list[str]
+) -> None:
     project(pytester)
     result, check = run(pytester, *xdist)
     assert result.ret == 0
@@ -71,9 +91,10 @@ def test_own_measurement_matches_coverage_report(pytester: pytest.Pytester,
         assert expected["pkg/a.py"] == 66.7 and expected["pkg/b.py"] == 75.0
 
 
-@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["plain", "xdist"])
-def test_with_pytest_cov_uses_its_combined_data(pytester: pytest.Pytester,
-                                                xdist: list[str]) -> None:
+@pytest.mark.parametrize("xdist", XDIST)
+def test_with_pytest_cov_uses_its_combined_data(
+    pytester: pytest.Pytester, xdist: list[str]
+) -> None:
     project(pytester)
     result, check = run(pytester, "--cov=pkg", *xdist, "--g6-enforce")
     assert result.ret == 1
@@ -94,12 +115,17 @@ def test_partial_run_is_skipped(pytester: pytest.Pytester) -> None:
 def test_baseline_ratchets_up_and_refuses_drops(pytester: pytest.Pytester) -> None:
     project(pytester, "mode = 'enforce'\n")
     (pytester.path / "pyproject.toml").write_text(
-        (pytester.path / "pyproject.toml").read_text().replace("min_percent = 70", "min_percent = 0")
+        (pytester.path / "pyproject.toml")
+        .read_text()
+        .replace("min_percent = 70", "min_percent = 0")
     )
     result, _ = run(pytester, "--g6-update-baselines")
     base = pytester.path / "baselines" / "critical_coverage.json"
-    assert json.loads(base.read_text())["entries"] == {"pkg/a.py": 66.667, "pkg/b.py": 75.0,
-                                                       "pkg/never.py": 0.0}
+    assert json.loads(base.read_text())["entries"] == {
+        "pkg/a.py": 66.667,
+        "pkg/b.py": 75.0,
+        "pkg/never.py": 0.0,
+    }
     # b drops: COV002 in enforce mode, and an update refuses to record it
     pytester.makepyfile(test_x=TESTS.replace("assert g() == 3", "pass"))
     result, check = run(pytester, "--g6-update-baselines")
@@ -118,6 +144,6 @@ def test_baseline_ratchets_up_and_refuses_drops(pytester: pytest.Pytester) -> No
 
 def test_module_imported_before_measurement_gets_a_note(pytester: pytest.Pytester) -> None:
     project(pytester)
-    result, check = run(pytester, "-p", "pkg.a")
+    _, check = run(pytester, "-p", "pkg.a")
     a = [f for f in check["findings"] if f["path"] == "pkg/a.py"]
     assert a and "import-time lines were not measured" in a[0]["message"]

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from .helpers import governance_lines, make_project, read_report
+from .helpers import XDIST, governance_lines, make_project, read_report
 
 TABLE = """# Deprecations
 
@@ -56,7 +56,7 @@ def found(report: dict[str, object]) -> list[tuple[str, str, int | None]]:
     )
 
 
-@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["plain", "xdist"])
+@pytest.mark.parametrize("xdist", XDIST)
 def test_each_rule_fires_once_where_it_should(pytester: pytest.Pytester, xdist: list[str]) -> None:
     project(pytester)
     report = pytester.path / "r.json"

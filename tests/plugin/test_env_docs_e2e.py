@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import governance_lines, make_project, read_report
+from .helpers import XDIST, governance_lines, make_project, read_report
 
 DOC = """# Environment
 
@@ -56,7 +56,7 @@ def codes(report: dict[str, object]) -> list[tuple[str, str, int]]:
     return sorted((f["code"], f["path"], f["line"]) for f in checks["env_docs"]["findings"])
 
 
-@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["plain", "xdist"])
+@pytest.mark.parametrize("xdist", XDIST)
 def test_warn_lists_each_rule_with_file_and_line(
     pytester: pytest.Pytester, xdist: list[str]
 ) -> None:
@@ -74,7 +74,7 @@ def test_warn_lists_each_rule_with_file_and_line(
     assert "G6_OLD_THING" not in out and "G6_FALLBACK_HOST" not in out
 
 
-@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["plain", "xdist"])
+@pytest.mark.parametrize("xdist", XDIST)
 def test_enforce_fails_the_run(pytester: pytest.Pytester, xdist: list[str]) -> None:
     project(pytester)
     result = pytester.runpytest(*xdist, "--g6-enforce")

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from .helpers import governance_lines, make_project, read_report
+from .helpers import XDIST, governance_lines, make_project, read_report
 
 SPEC = """\
 - name: app_jobs_total
@@ -60,7 +60,7 @@ def project(
     pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
 
 
-@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["plain", "xdist"])
+@pytest.mark.parametrize("xdist", XDIST)
 def test_conforming_registry_is_ok(pytester: pytest.Pytester, xdist: list[str]) -> None:
     project(pytester, f"reg_ok_{len(xdist)}", ["a", "b"])
     result = pytester.runpytest(*xdist, "--g6-enforce")
@@ -96,6 +96,7 @@ def test_spec_problems_point_at_the_spec_line(pytester: pytest.Pytester) -> None
     assert all(f["path"] == "metrics.yaml" for f in found if f["code"] in ("MET004", "MET007"))
 
 
+@pytest.mark.slow
 def test_cardinality_baseline_ratchets(pytester: pytest.Pytester) -> None:
     project(pytester, "reg_card1", ["a", "b"])
     result = pytester.runpytest("--g6-update-baselines")

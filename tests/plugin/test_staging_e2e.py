@@ -137,6 +137,7 @@ def test_a_crashing_check_is_one_g6g000_finding(pytester: pytest.Pytester) -> No
     assert read_report(report)["checks"]["slow_tests"]["status"] == "error"
 
 
+@pytest.mark.slow
 def test_same_findings_under_xdist(pytester: pytest.Pytester) -> None:
     make_project(pytester, ALWAYS_SLOW)
     pytester.makepyfile(test_x=SLOW_TEST, test_y=SLOW_TEST)
