@@ -129,9 +129,11 @@ def _sleep_until(deadline: float, stop: _Stop) -> None:
 
 def cmd_collect(args: argparse.Namespace) -> int:
     from .metrics.http import serve
+    from .retention.auto import AutoPrune
 
     settings = _settings(args)
     runtime = _runtime(settings)
+    retention = AutoPrune(settings, runtime.metrics)
     stop = _Stop()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
@@ -146,6 +148,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
         tick = time.monotonic()
         while not stop.requested and (args.cycles is None or number < args.cycles):
             now = datetime.now(IST)
+            retention.tick(now)  # once per IST day; off (and a dry run) unless configured
             if not args.ignore_market_hours and not is_market_open(now):
                 opens = next_open(now)
                 print(

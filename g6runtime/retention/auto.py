@@ -9,6 +9,7 @@ refusal or a held lock never stops the collector: it is one log line and one
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
@@ -23,8 +24,16 @@ if TYPE_CHECKING:
     from ..metrics.registry import Metrics
 
 
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 class AutoPrune:
-    def __init__(self, settings: Settings, metrics: Metrics, emit: Callable[[str], None]) -> None:
+    """Call ``tick(now)`` each loop turn; log lines go to ``emit`` (default: stderr)."""
+
+    def __init__(
+        self, settings: Settings, metrics: Metrics, emit: Callable[[str], None] = _log
+    ) -> None:
         self._settings = settings
         self._metrics = metrics
         self._emit = emit

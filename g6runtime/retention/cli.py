@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from datetime import datetime
@@ -62,11 +63,16 @@ def _inputs(args: argparse.Namespace) -> tuple[Settings, Path, int]:
     return settings, csv_dir, settings.retention.max_age_days if days is None else days
 
 
-def _emit(args: argparse.Namespace, data: dict[str, Any], lines: list[str]) -> None:
-    if args.json:
-        print(json.dumps(data, indent=2))
-    else:
-        print("\n".join(lines))
+def _emit(
+    args: argparse.Namespace,
+    data: Callable[[], dict[str, Any]],
+    lines: Callable[[], list[str]],
+) -> None:
+    text = json.dumps(data(), indent=2) if args.json else "\n".join(lines())
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:  # e.g. piped into `head`: the reader left, which is fine
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _warn(message: str) -> None:
@@ -84,7 +90,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
         report = scan(csv_dir, days, _clock, progress=progress if progress.enabled else None)
     finally:
         progress.done()
-    _emit(args, scan_json(report, influx_status(settings.retention)), scan_lines(report))
+    influx = influx_status(settings.retention)
+    _emit(args, lambda: scan_json(report, influx), lambda: scan_lines(report))
     refusal = refusal_message(report)
     if refusal is not None:
         _warn(f"prune would refuse: {refusal}")
@@ -103,7 +110,8 @@ def cmd_prune(args: argparse.Namespace) -> int:
         _warn(INFLUX_NOTE)
     if not settings.retention.prune_csv:
         note = "retention.prune_csv is false in the config: CSV day-files are not pruned"
-        _emit(args, {"root": str(csv_dir), "prune_csv": False, "influx": influx}, [note])
+        data = {"root": str(csv_dir), "prune_csv": False, "influx": influx}
+        _emit(args, lambda: data, lambda: [note])
         return 0
     progress = TerminalProgress(sys.stderr)
     try:
@@ -116,7 +124,7 @@ def cmd_prune(args: argparse.Namespace) -> int:
         )
     finally:
         progress.done()
-    _emit(args, prune_json(result, influx), prune_lines(result))
+    _emit(args, lambda: prune_json(result, influx), lambda: prune_lines(result))
     if result.errors:
         more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
         print(f"g6: retention prune: {result.errors[0]}{more}", file=sys.stderr)

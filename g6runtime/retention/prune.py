@@ -24,7 +24,7 @@ import errno
 import os
 import stat
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -93,7 +93,7 @@ def prune(
                 audit = AuditLog(root.fd, root.path, f"{now:%Y%m%dT%H%M%S%z}-{os.getpid()}")
                 result.audit_log = audit.path
                 try:
-                    _Remover(root, result, audit, now, protect_today).run()
+                    _Remover(root, result, audit, clock, protect_today).run()
                 finally:
                     audit.close()
     if metrics is not None:
@@ -121,12 +121,12 @@ def may_remove(day: str, today: date, cutoff: date, protect_today: bool) -> str 
 
 class _Remover:
     def __init__(
-        self, root: Root, result: PruneReport, audit: AuditLog, now: datetime, protect: bool
+        self, root: Root, result: PruneReport, audit: AuditLog, clock: Clock, protect: bool
     ) -> None:
         self.root = root
         self.result = result
         self.audit = audit
-        self.now = now
+        self.clock = clock
         self.protect = protect
         scan = result.scan
         self.reason = (
@@ -193,6 +193,6 @@ class _Remover:
 
     def _record(self, event: str, rel: str, size: int, day: str | None, reason: str) -> None:
         try:
-            self.audit.record(self.now, event, rel, size, day, reason)
+            self.audit.record(self.clock(), event, rel, size, day, reason)
         except StorageError as exc:
             raise StorageError(f"{exc} (after removing {rel}); pruning stopped") from None

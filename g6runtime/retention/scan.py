@@ -37,6 +37,7 @@ class Leaf:
 
     parts: tuple[str, ...]
     files: list[tuple[str, str, int]] = field(default_factory=list)  # (name, day, bytes)
+    bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -68,7 +69,7 @@ class ScanReport:
 
     @property
     def bytes(self) -> int:
-        return sum(size for leaf in self.leaves for _, _, size in leaf.files)
+        return sum(leaf.bytes for leaf in self.leaves)
 
     @property
     def refusal(self) -> str | None:
@@ -76,20 +77,21 @@ class ScanReport:
         return self.strays[0] if self.strays else None
 
     def groups(self) -> list[Group]:
-        acc: dict[tuple[str, str], list[tuple[str, str, int]]] = {}
+        """Candidates per (index, expiry); overview files have expiry ``overview``."""
+        acc: dict[tuple[str, str], list[int | str]] = {}
         for leaf in self.leaves:
-            if leaf.files:
-                acc.setdefault(layout.group_of(leaf.parts), []).extend(leaf.files)
+            if not leaf.files:
+                continue
+            oldest = min(leaf.files)[1]  # names are dates: the smallest name is the oldest
+            newest = max(leaf.files)[1]
+            row = acc.setdefault(layout.group_of(leaf.parts), [0, 0, oldest, newest])
+            row[0] = int(row[0]) + len(leaf.files)
+            row[1] = int(row[1]) + leaf.bytes
+            row[2] = min(str(row[2]), oldest)
+            row[3] = max(str(row[3]), newest)
         return [
-            Group(
-                index,
-                expiry,
-                len(files),
-                sum(f[2] for f in files),
-                min(f[1] for f in files),
-                max(f[1] for f in files),
-            )
-            for (index, expiry), files in sorted(acc.items())
+            Group(index, expiry, int(n), int(size), str(old), str(new))
+            for (index, expiry), (n, size, old, new) in sorted(acc.items())
         ]
 
     def files(self) -> list[tuple[str, str, int]]:
@@ -189,7 +191,8 @@ class _Walker:
         self.report = report
         self.cutoff = cutoff
         self.progress = progress
-        self.days: dict[str, str | None] = {}
+        self.expired: set[str] = set()  # day-file names seen, dated before the cutoff
+        self.known: set[str] = set()  # every day-file name seen
 
     def folder(self, fd: int, parts: tuple[str, ...], level: str) -> None:
         report = self.report
@@ -220,37 +223,48 @@ class _Walker:
                 os.close(child_fd)
 
     def leaf(self, fd: int, parts: tuple[str, ...]) -> None:
-        """The hot loop: one dict lookup per entry, one lstat per candidate."""
-        days = self.days
-        cutoff = self.cutoff
-        found: list[tuple[str, str, int]] = []
+        """The hot loop, in set operations: a name is classified once per scan, only
+        candidates are ``lstat``-ed (for their size, and to be sure they are regular files)."""
+        names = os.listdir(fd)
+        unknown = set(names)
+        unknown.difference_update(self.known)
         foreign: list[str] = []
+        for name in unknown:
+            day = layout.day_of(name)
+            if day is None:
+                foreign.append(name)
+                continue
+            self.known.add(name)
+            if day < self.cutoff:
+                self.expired.add(name)
+        leaf = Leaf(parts)
         links: list[str] = []
-        seen = 0
-        with os.scandir(fd) as entries:
-            for entry in entries:
-                name = entry.name
-                day = days.get(name, "")
-                if day == "":
-                    day = days[name] = layout.day_of(name)
-                if day is None or not entry.is_file(follow_symlinks=False):
-                    (links if entry.is_symlink() else foreign).append(name)
-                    continue
-                seen += 1
-                if day < cutoff:
-                    try:
-                        st = entry.stat(follow_symlinks=False)
-                    except FileNotFoundError:
-                        continue
-                    if stat.S_ISREG(st.st_mode):
-                        found.append((name, day, st.st_size))
-                    else:  # replaced since it was listed
-                        (links if stat.S_ISLNK(st.st_mode) else foreign).append(name)
+        for name in self.expired.intersection(names):
+            try:
+                st = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                leaf.files.append((name, name[:10], st.st_size))
+                leaf.bytes += st.st_size
+            else:
+                (links if stat.S_ISLNK(st.st_mode) else foreign).append(name)
+        for name in foreign[:]:
+            if _is_link(fd, name):
+                foreign.remove(name)
+                links.append(name)
         report = self.report
         prefix = "/".join(parts)
         report.foreign.extend(f"{prefix}/{name}" for name in foreign)
         report.symlinks.extend(f"{prefix}/{name}" for name in links)
-        report.files_scanned += seen
-        report.leaves.append(Leaf(parts, found))
+        report.files_scanned += len(names) - len(foreign)
+        report.leaves.append(leaf)
         if self.progress is not None:
             self.progress(report.files_scanned)
+
+
+def _is_link(dir_fd: int, name: str) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except OSError:
+        return False

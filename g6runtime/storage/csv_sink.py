@@ -13,6 +13,8 @@ import errno
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from math import isfinite
 from pathlib import Path
 
 from ..collectors.model import EXPIRY_TAGS, OptionRow, OverviewRow
@@ -31,23 +33,32 @@ OVERVIEW_HEADER = (
 )
 
 
+_SPECS = {places: f".{places}f" for places in range(10)}
+_NEG_ZERO = {places: "-0." + "0" * places for places in range(10)}
+
+
 def fmt(value: float | None, places: int) -> str:
     """Fixed-point text, or an empty cell for a value that could not be computed."""
-    if value is None or value != value or value in (float("inf"), float("-inf")):
+    if value is None or not isfinite(value):
         return ""
-    text = f"{value:.{places}f}"
-    return "0." + "0" * places if text == "-0." + "0" * places else text
+    text = format(value, _SPECS[places])
+    return text[1:] if text == _NEG_ZERO[places] else text
 
 
 def fmt_offset(offset: int) -> str:
     return f"+{offset}" if offset > 0 else str(offset)
 
 
-def option_line(row: OptionRow) -> str:
+def stamp(ts: datetime) -> str:
+    """The CSV timestamp: ISO 8601 in Asia/Kolkata with its offset."""
+    return ts.astimezone(IST).isoformat(timespec="seconds")
+
+
+def option_line(row: OptionRow, ts: str | None = None) -> str:
     # tp from the two cells as written (2 places), so tp == ce + pe holds in the file.
     tp = None if row.ce is None or row.pe is None else round(row.ce, 2) + round(row.pe, 2)
     cells = [
-        row.timestamp.astimezone(IST).isoformat(timespec="seconds"),
+        ts or stamp(row.timestamp),
         row.index,
         row.expiry_tag,
         row.expiry_date.isoformat(),
@@ -65,9 +76,19 @@ def option_line(row: OptionRow) -> str:
         fmt(row.ce_iv, 6),
         fmt(row.pe_iv, 6),
     ]
-    for name in ("delta", "gamma", "theta", "vega", "rho"):
-        cells.append(fmt(getattr(row, f"ce_{name}"), 6))
-        cells.append(fmt(getattr(row, f"pe_{name}"), 6))
+    greeks = (
+        row.ce_delta,
+        row.pe_delta,
+        row.ce_gamma,
+        row.pe_gamma,
+        row.ce_theta,
+        row.pe_theta,
+        row.ce_vega,
+        row.pe_vega,
+        row.ce_rho,
+        row.pe_rho,
+    )
+    cells.extend(fmt(g, 6) for g in greeks)
     return ",".join(cells) + "\n"
 
 
@@ -115,34 +136,41 @@ class CsvSink:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._checked: set[Path] = set()
+        self._root = os.fspath(root)
+        self._checked: set[str] = set()
 
     def write_cycle(
         self, options: Sequence[OptionRow], overview: Sequence[OverviewRow]
     ) -> WriteStats:
         stats = WriteStats()
+        stamps: dict[datetime, tuple[str, str]] = {}  # a cycle's rows share one timestamp
         for row in options:
-            created = self._append(option_path(self.root, row), OPTION_HEADER, option_line(row))
+            if row.timestamp not in stamps:
+                local = row.timestamp.astimezone(IST)
+                stamps[row.timestamp] = (stamp(local), local.date().isoformat())
+            ts, day = stamps[row.timestamp]
+            path = f"{self._root}/{row.index}/{row.expiry_tag}/{fmt_offset(row.offset)}/{day}.csv"
+            created = self._append(path, OPTION_HEADER, option_line(row, ts))
             stats.count(row.index, created)
         for orow in overview:
-            created = self._append(
-                overview_path(self.root, orow), OVERVIEW_HEADER, overview_line(orow)
-            )
+            path = os.fspath(overview_path(self.root, orow))
+            created = self._append(path, OVERVIEW_HEADER, overview_line(orow))
             stats.count(orow.index, created)
         stats.rows = sum(stats.rows_by_index.values())
         stats.files_created = sum(stats.files_by_index.values())
         return stats
 
-    def _append(self, path: Path, header: str, line: str) -> bool:
+    def _append(self, path: str, header: str, line: str) -> bool:
         """Append ``line`` (with the header when the file is new); True when it was created."""
         try:
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except FileNotFoundError:
+            parent = os.path.dirname(path)
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                os.makedirs(parent, exist_ok=True)
             except OSError as exc:
                 raise StorageError(
-                    f"{path.parent}: cannot create folder: {exc.strerror or exc}"
+                    f"{parent}: cannot create folder: {exc.strerror or exc}"
                 ) from None
             fd = self._open(path)
         except OSError as exc:
@@ -162,15 +190,15 @@ class CsvSink:
             os.close(fd)
 
     @staticmethod
-    def _open(path: Path) -> int:
+    def _open(path: str) -> int:
         try:
             return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         except OSError as exc:
             raise StorageError(f"{path}: cannot open for append: {exc.strerror}") from None
 
     @staticmethod
-    def _check_header(path: Path, header: str) -> None:
-        with path.open("rb") as fh:
+    def _check_header(path: str, header: str) -> None:
+        with open(path, "rb") as fh:
             first = fh.readline().rstrip(b"\n").decode("utf-8", "replace")
         if first != header:
             raise StorageError(
@@ -179,7 +207,7 @@ class CsvSink:
             )
 
 
-def _write_whole(fd: int, payload: bytes, size: int, path: Path) -> None:
+def _write_whole(fd: int, payload: bytes, size: int, path: str) -> None:
     """Write all of payload or leave the file as it was."""
     view = memoryview(payload)
     written = 0
