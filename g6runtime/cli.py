@@ -19,7 +19,7 @@ from .errors import G6Error
 
 # Feature packages that add subcommands: each module has
 # ``add_parsers(sub, common)`` and sets ``handler="module:function"`` on its parsers.
-FEATURE_CLIS: tuple[str, ...] = ("g6runtime.retention.cli",)
+FEATURE_CLIS: tuple[str, ...] = ("g6runtime.retention.cli", "g6runtime.panels.cli")
 
 
 class UsageError(Exception):

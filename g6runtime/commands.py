@@ -17,7 +17,13 @@ from .collectors.cycle import CycleResult
 from .config import Settings, load_settings
 from .errors import ConfigError, StorageError
 from .market.calendar import IST, is_market_open, market_date, next_open
-from .runner import Runtime, build_metrics, simulated_clock, synthetic_provider
+from .runner import (
+    Runtime,
+    build_metrics,
+    panel_publisher,
+    simulated_clock,
+    synthetic_provider,
+)
 from .storage.csv_sink import CsvSink
 
 
@@ -32,6 +38,8 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["seed"] = args.seed
     if getattr(args, "metrics_port", None) is not None:
         changes["metrics_port"] = args.metrics_port
+    if getattr(args, "panels_dir", None) is not None:
+        changes["panels_dir"] = args.panels_dir
     return replace(settings, **changes)
 
 
@@ -41,6 +49,7 @@ def _runtime(settings: Settings) -> Runtime:
         synthetic_provider(settings, settings.seed),
         build_metrics(settings),
         CsvSink(settings.csv_dir),
+        panels=panel_publisher(settings),
     )
 
 
@@ -127,6 +136,20 @@ def _sleep_until(deadline: float, stop: _Stop) -> None:
         time.sleep(min(left, 0.5))
 
 
+def _check_panels(runtime: Runtime, settings: Settings) -> None:
+    """The periodic panels verification inside ``collect``; feeds g6_panels_integrity_*."""
+    from .errors import IntegrityError
+    from .panels.integrity import check_and_record
+
+    try:
+        report = check_and_record(runtime.metrics, settings.panels_dir, settings.hmac_key)
+    except IntegrityError as exc:
+        print(f"g6: panels integrity: {exc}", file=sys.stderr, flush=True)
+        return
+    if not report.ok:
+        print(f"g6: panels integrity: {report.headline()}", file=sys.stderr, flush=True)
+
+
 def cmd_collect(args: argparse.Namespace) -> int:
     from .metrics.http import serve
     from .retention.auto import AutoPrune
@@ -160,9 +183,15 @@ def cmd_collect(args: argparse.Namespace) -> int:
                 tick = time.monotonic()
                 continue
             number += 1
-            result = runtime.cycle(number, now)
-            line = json.dumps(cycle_summary(result)) if args.json else _line(result)
-            print(line, flush=True)
+            try:
+                result = runtime.cycle(number, now)
+            except StorageError as exc:  # the panels could not be written; collection goes on
+                print(f"g6: cycle {number}: {exc}", file=sys.stderr, flush=True)
+            else:
+                line = json.dumps(cycle_summary(result)) if args.json else _line(result)
+                print(line, flush=True)
+            if number % settings.integrity_every_cycles == 0:
+                _check_panels(runtime, settings)
             tick += settings.interval_seconds
             if tick < time.monotonic():
                 tick = time.monotonic()

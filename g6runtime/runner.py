@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from .collectors.cycle import CycleResult, Universe, run_cycle
 from .collectors.publish import publish
@@ -14,6 +15,9 @@ from .metrics.registry import Metrics, build_registry
 from .metrics.spec import load_spec
 from .providers.base import Provider
 from .storage.csv_sink import CsvSink
+
+if TYPE_CHECKING:
+    from .panels.writer import PanelPublisher
 
 
 def universe(settings: Settings) -> Universe:
@@ -51,13 +55,28 @@ class Runtime:
     metrics: Metrics
     sink: CsvSink
     timer: Callable[[], float] = time.perf_counter
+    panels: PanelPublisher | None = None
 
     def cycle(self, number: int, now: datetime) -> CycleResult:
+        """Run one cycle, publish its metrics, then write its panels (StorageError if not)."""
         result = run_cycle(
             number, now, self.provider, universe(self.settings), self.sink, self.timer
         )
         publish(self.metrics, result)
+        if self.panels is not None:
+            self.panels.publish(result)
         return result
+
+
+def panel_publisher(settings: Settings) -> PanelPublisher:
+    """Panels for ``settings.panels_dir``, signed when a key is configured."""
+    from .panels.builders import PanelContext
+    from .panels.writer import PanelPublisher, PanelWriter
+
+    context = PanelContext(
+        settings.indices, settings.expiries, settings.interval_seconds, settings.csv_dir
+    )
+    return PanelPublisher(PanelWriter(settings.panels_dir, settings.hmac_key), context)
 
 
 def simulated_clock(start: datetime, interval: float, cycles: int) -> Iterator[datetime]:

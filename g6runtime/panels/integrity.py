@@ -116,7 +116,7 @@ def _signature(m: mf.Manifest, key: bytes | None) -> FileStatus:
     if key is None:
         if m.signed:
             return FileStatus(MANIFEST_NAME, "signature_not_verified", "signed; no key to check")
-        return FileStatus(MANIFEST_NAME, "ok", "unsigned (no key set)")
+        return FileStatus(MANIFEST_NAME, "ok", "unsigned, no key set")
     if not m.signed:
         return FileStatus(MANIFEST_NAME, "unsigned", "a key is set but the manifest is unsigned")
     if not signing.verify(m.document, key):
@@ -246,3 +246,15 @@ def record(metrics: Metrics, report: Report) -> None:
     problems = report.count(FILE_PROBLEMS)
     if problems:
         metrics.counter("g6_panels_integrity_mismatches_total").inc(problems)
+
+
+def check_and_record(metrics: Metrics, folder: Path, key: bytes | None) -> Report:
+    """Verify ``folder`` from inside its own writer (no writer runs concurrently) and record."""
+    try:
+        report = verify(folder, key, settle=0)
+    except IntegrityError:
+        metrics.counter("g6_panels_integrity_checks_total").inc()
+        metrics.gauge("g6_panels_integrity_ok").set(0)
+        raise
+    record(metrics, report)
+    return report

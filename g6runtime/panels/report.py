@@ -94,18 +94,19 @@ class Report:
         listed = sum(1 for f in self.files if f.file != "manifest.json")
         if self.result == "ok":
             sig = next((f for f in self.files if f.file == "manifest.json"), None)
-            note = "signature not verified" if sig and sig.status != "ok" else ""
-            note = note or (sig.detail if sig else "")
-            return f"ok: {listed} panel files match manifest cycle {self.manifest_cycle} ({note})"
+            note = sig.detail if sig and sig.status == "ok" else "signature not verified"
+            return f"ok: {listed} panels match manifest cycle {self.manifest_cycle}; {note}"
         if self.result == "incomplete":
             return (
                 f"INCOMPLETE cycle {self.incomplete_cycle}: panels were written but not "
                 f"its manifest (still at cycle {self.manifest_cycle}); the writer is busy "
                 "or stopped mid-cycle"
             )
-        counts = Counter(f.severity for f in self.files if f.status not in PASSING)
+        bad = [f for f in self.files if f.status not in PASSING]
+        counts = Counter(f.severity for f in bad)
         worst = ", ".join(f"{counts[s]} {s}" for s in ("critical", "warn") if counts[s])
-        return f"FAILED: {worst}"
+        named = ", ".join(f"{f.file} {f.status.replace('_', ' ')}" for f in bad[:3])
+        return f"FAILED ({worst}): {named}{', …' if len(bad) > 3 else ''}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -124,10 +125,10 @@ class Report:
 
     def text(self) -> str:
         rows = [f"g6 integrity {self.folder}"]
-        rows.append(f"  {'STATUS':<22} {'SEVERITY':<8}  FILE")
+        rows.append(f"  {'STATUS':<23} {'SEVERITY':<8}  FILE")
         for f in self.files:
             detail = f"  {f.detail}" if f.detail else ""
-            rows.append(f"  {f.status.replace('_', ' '):<22} {f.severity:<8}  {f.file}{detail}")
+            rows.append(f"  {f.status.replace('_', ' '):<23} {f.severity:<8}  {f.file}{detail}")
         rows.append(self.headline())
         return "\n".join(rows)
 

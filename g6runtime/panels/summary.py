@@ -22,6 +22,7 @@ Span = tuple[str, str]
 Line = list[Span]
 _ANSI = {"bold": "1", "ok": "32", "warn": "33", "bad": "31;1", "dim": "2"}
 _TAGS = ("this_week", "next_week", "this_month", "next_month")
+_INDENT: Span = (" " * 11, "")
 _STATUS_STYLE = {"ok": "ok", "partial": "warn", "failed": "bad", "incomplete": "warn"}
 
 
@@ -60,9 +61,9 @@ def _system(d: Mapping[str, Any]) -> list[Line]:
     budget = _f(sla["budget_ms"] / 1000 if sla["budget_ms"] is not None else None, "g")
     return [
         [ok, (f" · cycle {_f(t.get('total'), '.1f')} ms · SLA {budget} s ", ""), met],
-        [(" " * 11, ""), (f"{stages} ms", "dim")],
+        [_INDENT, (f"{stages} ms", "dim")],
         [
-            (" " * 11, ""),
+            _INDENT,
             (f"provider {prov['calls']} calls, mean {_f(prov['mean_ms'], '.2f')} ms", ""),
             (f" · {prov['failures']} failures", "bad" if prov["failures"] else ""),
             (
@@ -83,7 +84,7 @@ def _indices(d: Mapping[str, Any]) -> list[Line]:
             f"{name:<10}{_f(i['price'], '.2f'):>11}{_f(i['atm'], 'd'):>8}{exp:>6}"
             f"{_f(week, '.2f'):>8}{_f(i['dq_score'], '.1f'):>7}  "
         )
-        lines.append([(" " * 11, ""), (text, ""), (i["status"], _STATUS_STYLE[i["status"]])])
+        lines.append([_INDENT, (text, ""), (i["status"], _STATUS_STYLE[i["status"]])])
     return lines
 
 
@@ -94,13 +95,13 @@ def _analytics(d: Mapping[str, Any]) -> list[Line]:
         ivs = [i["expiries"].get(t, {}).get("atm_iv") for t in _TAGS]
         cells = "".join(f"{_f(v * 100 if v is not None else None, '.2f'):>11}" for v in ivs)
         rate = _f(i["iv_success_rate"], ".1f")
-        lines.append([(" " * 11, ""), (f"{name:<10}{cells}{rate:>10}", "")])
+        lines.append([_INDENT, (f"{name:<10}{cells}{rate:>10}", "")])
     it = d["solver_iterations"]
     solver = (
         f"solver: {d['iv_solved']} solved, {d['iv_failed']} failed, "
         f"{_f(it['mean'], '.1f')} iterations on average (max {_f(it['max'], 'd')})"
     )
-    lines.append([(" " * 11, ""), (solver, "dim")])
+    lines.append([_INDENT, (solver, "dim")])
     return lines
 
 
@@ -117,7 +118,7 @@ def _storage(d: Mapping[str, Any]) -> list[Line]:
             ),
         ],
         [
-            (" " * 11, ""),
+            _INDENT,
             (f"since start: {s['cycles']} cycles, {s['rows']} rows · {d['csv_dir']}", "dim"),
         ],
     ]
@@ -138,9 +139,11 @@ def _panel(read: PanelRead, newest: int | None) -> list[Line]:
     body = _RENDER[read.name](read.data) if read.name in _RENDER else [[("present", "")]]
     cycle = read.document["cycle"]
     if newest is not None and cycle != newest:
-        body[0].append((f" (cycle {cycle})", "warn"))
+        body.append(
+            [_INDENT, (f"! this panel is of cycle {cycle}, the newest of {newest}", "warn")]
+        )
     if read.upgraded_from is not None:
-        body[0].append((f" (schema {read.upgraded_from}, upgraded)", "dim"))
+        body.append([_INDENT, (f"(schema version {read.upgraded_from}, upgraded)", "dim")])
     return [[_label(read.name), *body[0]], *body[1:]]
 
 
@@ -161,11 +164,11 @@ def check(folder: Path, key: bytes | None) -> tuple[Report | None, str | None]:
 def frame(
     folder: Path, reads: Mapping[str, PanelRead], integrity: tuple[Report | None, str | None]
 ) -> list[Line]:
-    cycles = [r.document["cycle"] for r in reads.values() if r.document is not None]
-    newest = max(cycles) if cycles else None
-    stamp = next(
-        (r.document["generated_at"] for r in reads.values() if r.document is not None), "-"
+    docs = sorted(
+        (r.document for r in reads.values() if r.document is not None), key=lambda d: d["cycle"]
     )
+    newest = docs[-1]["cycle"] if docs else None
+    stamp = docs[-1]["generated_at"] if docs else "-"
     lines: list[Line] = [
         [("G6 panels", "bold"), (f" · {folder} · cycle {_f(newest, 'd')} · {stamp}", "")],
         _integrity_line(*integrity),

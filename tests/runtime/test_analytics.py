@@ -49,7 +49,7 @@ def test_hull_textbook_values() -> None:
     assert np.round(vec, 2).tolist() == [4.76, 0.81]
 
 
-@pytest.mark.parametrize(("m", "t", "q"), product(MONEYNESS, EXPIRIES, (0.0, 0.02, 0.08)))
+@pytest.mark.parametrize(("m", "t", "q"), list(product(MONEYNESS, EXPIRIES, (0.0, 0.02, 0.08))))
 def test_put_call_parity_with_dividends(m: float, t: float, q: float) -> None:
     strike = SPOT * m
     call = bs_price(True, SPOT, strike, t, RATE, q, 0.25)
@@ -76,7 +76,7 @@ def test_degenerate_and_invalid_inputs_never_raise() -> None:
 
 @pytest.mark.parametrize(
     ("is_call", "m", "t", "sigma"),
-    product((True, False), (0.8, 1.0, 1.15), (7 / 365, 0.25, 1.0), (0.12, 0.35)),
+    list(product((True, False), (0.8, 1.0, 1.15), (7 / 365, 0.25, 1.0), (0.12, 0.35))),
 )
 def test_greeks_match_finite_differences(is_call: bool, m: float, t: float, sigma: float) -> None:
     strike, r, q = SPOT * m, RATE, DIV

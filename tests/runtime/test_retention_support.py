@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -12,6 +13,7 @@ INDICES = ("NIFTY", "BANKNIFTY", "FINNIFTY", "SENSEX")
 TAGS = ("this_week", "next_week", "this_month", "next_month")
 OFFSETS = ("0", "+50", "-50", "+100", "-100")
 IST_OFFSET = timedelta(hours=5, minutes=30)
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\.csv")
 
 # 20:00 UTC on 2026-11-26 is 01:30 on 2026-11-27 in Asia/Kolkata: "today" is the 27th.
 EVENING_UTC = datetime(2026, 11, 26, 20, 0, tzinfo=UTC)
@@ -47,7 +49,9 @@ def overview_file(root: Path, index: str, day: str, size: int = 32) -> Path:
     return path
 
 
-def sample_tree(root: Path, today: date = TODAY, ages: tuple[int, ...] = (0, 1, 44, 45, 46, 90)) -> None:
+def sample_tree(
+    root: Path, today: date = TODAY, ages: tuple[int, ...] = (0, 1, 44, 45, 46, 90)
+) -> None:
     """Option files for NIFTY/BANKNIFTY in two tags and two offsets, overview files, per age."""
     for age in ages:
         day = day_text(today, age)
@@ -77,8 +81,14 @@ def snapshot(base: Path) -> dict[str, Entry]:
 
 def day_files(snap: dict[str, Entry], prefix: str = "") -> dict[str, str]:
     """Regular day-files of a snapshot (under ``prefix``): path → date."""
-    return {
-        rel: os.path.basename(rel)[:10]
-        for rel, entry in snap.items()
-        if entry[0] == "file" and rel.startswith(prefix) and rel.endswith(".csv")
-    }
+    out: dict[str, str] = {}
+    for rel, entry in snap.items():
+        name = os.path.basename(rel)
+        if entry[0] != "file" or not rel.startswith(prefix) or not _DAY.fullmatch(name):
+            continue
+        try:
+            date.fromisoformat(name[:10])
+        except ValueError:
+            continue
+        out[rel] = name[:10]
+    return out

@@ -1,0 +1,66 @@
+"""Shared helpers of the panels tests (no tests here): real cycles writing real panels."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from g6runtime.collectors.cycle import CycleResult
+from g6runtime.config import Settings
+from g6runtime.market.calendar import IST
+from g6runtime.runner import Runtime, build_metrics, panel_publisher, simulated_clock
+from g6runtime.runner import synthetic_provider as provider
+from g6runtime.storage.csv_sink import CsvSink
+
+START = datetime(2026, 11, 26, 9, 15, tzinfo=IST)
+START_ISO = "2026-11-26T09:15"
+SMALL = {"G6_INDICES": "NIFTY", "G6_EXPIRIES": "this_week", "G6_STRIKES_PER_SIDE": "2"}
+
+
+def runtime(base: Path, key: bytes | None = None, **changes: object) -> Runtime:
+    s = replace(
+        Settings(), csv_dir=base / "csv", panels_dir=base / "panels", hmac_key=key, **changes
+    )
+    return Runtime(
+        s, provider(s, s.seed), build_metrics(s), CsvSink(s.csv_dir), panels=panel_publisher(s)
+    )
+
+
+def run_cycles(
+    base: Path, n: int, key: bytes | None = None, **changes: object
+) -> tuple[Runtime, list[CycleResult]]:
+    rt = runtime(base, key, **changes)
+    clock = simulated_clock(START, rt.settings.interval_seconds, n)
+    return rt, [rt.cycle(i, now) for i, now in enumerate(clock, 1)]
+
+
+def env(**extra: str) -> dict[str, str]:
+    out = {k: v for k, v in os.environ.items() if not k.startswith("G6_")}
+    out.update(extra)
+    return out
+
+
+def g6(
+    *args: str, cwd: Path, environ: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "g6runtime", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        env=env() if environ is None else environ,
+    )
+
+
+def flip(path: Path, position: int, xor: int) -> bytes:
+    """XOR one byte of ``path`` (``xor`` != 0); returns the original bytes."""
+    original = path.read_bytes()
+    data = bytearray(original)
+    data[position % len(data)] ^= xor
+    path.write_bytes(bytes(data))
+    return original
