@@ -42,8 +42,11 @@ def run_depth(strikes: int, cycles: int) -> dict[str, float]:
             for k, v in result.timings.items():
                 stages.setdefault(k, []).append(v)
         options = len(result.options) * 2
-    out = {"options": float(options), "median_ms": statistics.median(walls) * 1e3,
-           "min_ms": min(walls) * 1e3}
+    out = {
+        "options": float(options),
+        "median_ms": statistics.median(walls) * 1e3,
+        "min_ms": min(walls) * 1e3,
+    }
     out.update({f"{k}_ms": statistics.median(v) * 1e3 for k, v in stages.items() if k != "total"})
     return out
 
@@ -53,17 +56,23 @@ def main() -> int:
     ap.add_argument("--cycles", type=int, default=30)
     args = ap.parse_args()
     imports = sorted(import_seconds() for _ in range(15))
-    print(f"import g6runtime: median {statistics.median(imports) * 1e3:.2f} ms "
-          f"(min {imports[0] * 1e3:.2f} ms) [target <= 30 ms]")
-    print(f"{'strikes':>8} {'options':>8} {'median ms':>10} {'min ms':>8} {'fetch':>7} "
-          f"{'valid':>7} {'analyt':>7} {'persist':>8}")
+    print(
+        f"import g6runtime: median {statistics.median(imports) * 1e3:.2f} ms "
+        f"(min {imports[0] * 1e3:.2f} ms) [target <= 30 ms]"
+    )
+    print(
+        f"{'strikes':>8} {'options':>8} {'median ms':>10} {'min ms':>8} {'fetch':>7} "
+        f"{'valid':>7} {'analyt':>7} {'persist':>8}"
+    )
     base = None
     for n in (10, 20, 40):
         r = run_depth(n, args.cycles)
         base = base or r["median_ms"]
-        print(f"{'+/-' + str(n):>8} {int(r['options']):>8} {r['median_ms']:>10.2f} "
-              f"{r['min_ms']:>8.2f} {r['fetch_ms']:>7.2f} {r['validate_ms']:>7.2f} "
-              f"{r['analytics_ms']:>7.2f} {r['persist_ms']:>8.2f}  x{r['median_ms'] / base:.2f}")
+        print(
+            f"{'+/-' + str(n):>8} {int(r['options']):>8} {r['median_ms']:>10.2f} "
+            f"{r['min_ms']:>8.2f} {r['fetch_ms']:>7.2f} {r['validate_ms']:>7.2f} "
+            f"{r['analytics_ms']:>7.2f} {r['persist_ms']:>8.2f}  x{r['median_ms'] / base:.2f}"
+        )
     print("target: median <= 50 ms at +/-10 (672 options)")
     return 0
 

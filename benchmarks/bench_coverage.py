@@ -1,0 +1,57 @@
+"""critical_coverage measuring a few modules itself, against pytest-cov measuring the package.
+
+  python benchmarks/bench_coverage.py [--runs 15] [--suite tests/runtime] [-n 2]
+
+Both sides run this repository's suite (default: tests/runtime, which exercises
+g6runtime) with the g6gov plugin loaded:
+  baseline:  pytest --cov=g6runtime          (pytest-cov measures the whole package)
+  candidate: pytest                          (the plugin measures the critical modules)
+Alternating runs, minimum CPU and median wall compared. Target: wall ratio <= 1.0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _timing import alternate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=15)
+    ap.add_argument("--suite", default="tests/runtime")
+    ap.add_argument("-n", default="2", help="xdist workers ('0' for none)")
+    args = ap.parse_args()
+    common = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        args.suite,
+        "-n",
+        args.n,
+        "-p",
+        "no:randomly",
+    ]
+    # A path on the command line makes the run partial, which skips critical_coverage:
+    # run the suite through testpaths instead so both sides are standard runs.
+    common = [*common[:6], "-o", f"testpaths={args.suite}", *common[7:]]
+    base = [*common, "--cov=g6runtime", "--cov-report="]
+    cand = list(common)
+    cmp = alternate(
+        "critical_coverage (own) vs pytest --cov=g6runtime", base, cand, ROOT, runs=args.runs
+    )
+    print("\n".join(cmp.lines()))
+    print(f"  target: wall ratio <= 1.0 -> {cmp.ratio_median_wall:.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
