@@ -77,9 +77,11 @@ def _exclusion(exclude: Sequence[str]) -> re.Pattern[str] | None:
     return re.compile("|".join(f"(?:{p})" for p in parts), re.DOTALL)
 
 
-def _excluded(rel: str, venvs: Sequence[str], matcher: re.Pattern[str] | None) -> bool:
+def _excluded(
+    rel: str, venvs: Sequence[str], matcher: re.Pattern[str] | None, check_dirs: bool
+) -> bool:
     head, _, _ = rel.rpartition("/")
-    if head and any(skip_dir_name(p) for p in head.split("/")):
+    if check_dirs and head and any(skip_dir_name(p) for p in head.split("/")):
         return True
     if venvs and any(rel.startswith(v + "/") for v in venvs):
         return True
@@ -158,7 +160,7 @@ class FileIndex:
         for rel in candidates:
             if suffixes is not None and not rel.endswith(suffixes):
                 continue
-            if _excluded(rel, venvs, matcher):
+            if _excluded(rel, venvs, matcher, tracked is not None):
                 continue
             if tracked is not None and not _regular(self._root_s, rel):
                 continue
@@ -170,14 +172,8 @@ class FileIndex:
         data = self._bytes.get(rel)
         if data is not None:
             return data
-        fd = os.open(os.path.join(self._root_s, rel), os.O_RDONLY)
-        try:
-            chunks = []
-            while chunk := os.read(fd, 1 << 20):
-                chunks.append(chunk)
-        finally:
-            os.close(fd)
-        data = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        with open(os.path.join(self._root_s, rel), "rb", buffering=0) as fh:
+            data = fh.readall()
         if len(data) <= self._room:
             self._bytes[rel] = data
             self._room -= len(data)

@@ -109,11 +109,11 @@ def upgrade(doc: object) -> tuple[Document, int | None]:
 def validate(doc: object, expect_panel: str | None = None) -> tuple[Document, int | None]:
     """The validated, current-version document; ValueError with one reason otherwise."""
     current, upgraded_from = upgrade(doc)
+    if expect_panel is not None and current.get("panel") != expect_panel:
+        raise ValueError(f"holds panel {current.get('panel')!r}, expected {expect_panel!r}")
     error = _first_error(current)
     if error is not None:
         raise ValueError(error)
-    if expect_panel is not None and current["panel"] != expect_panel:
-        raise ValueError(f"holds panel {current['panel']!r}, expected {expect_panel!r}")
     return current, upgraded_from
 
 

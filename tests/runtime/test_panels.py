@@ -241,9 +241,14 @@ def test_temp_files_never_end_in_json_and_orphans_are_removed(
 def test_write_failure_is_a_storage_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
-    w = writer.PanelWriter(blocker / "panels")
-    with pytest.raises(StorageError, match="cannot write panel"):
+    with pytest.raises(StorageError, match="cannot list panels folder"):
+        writer.PanelWriter(blocker)
+    w = writer.PanelWriter(tmp_path / "panels")
+    (tmp_path / "panels").mkdir()
+    (tmp_path / "panels" / "system.json").mkdir()  # a folder where the panel goes
+    with pytest.raises(StorageError, match="system.json: cannot write panel"):
         w.write(1, "2026-11-26T09:15:00+05:30", {"system": {}})
+    assert [p.name for p in (tmp_path / "panels").iterdir()] == ["system.json"]  # no temp left
 
 
 # --- reading: JSON Schema, N and N-1 ------------------------------------------------------
@@ -336,8 +341,17 @@ def shape(value: object) -> object:
 
 
 def current_shapes(base: Path) -> dict[str, object]:
-    run_cycles(base, 2)
-    return {name: shape(load(base / "panels", name)) for name in PANEL_NAMES}
+    """Shapes after a clean cycle and after one with failures (so every list has items)."""
+    from g6runtime.providers.faults import FaultPlan, FaultRule
+    from g6runtime.providers.synthetic import SyntheticMarket
+
+    rt, _ = run_cycles(base, 1)
+    out: dict[str, object] = {"clean": {n: shape(load(base / "panels", n)) for n in PANEL_NAMES}}
+    plan = FaultPlan((FaultRule("timeout", index="SENSEX"), FaultRule("crossed", index="NIFTY")))
+    rt.provider = SyntheticMarket(rt.settings.seed, plan)
+    rt.cycle(2, START)
+    out["faulty"] = {n: shape(load(base / "panels", n)) for n in PANEL_NAMES}
+    return out
 
 
 def test_golden_pins_the_current_panel_shapes(tmp_path: Path) -> None:
