@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 DEFAULT_SETTLE = 2.0
 MAX_PASSES = 100
 _CAP = 64 * 1024 * 1024  # no panel or manifest is anywhere near this
+_SYMLINK = b"\0 a symlink, never followed"  # not JSON: cannot be mistaken for a manifest
 _OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
@@ -55,33 +56,39 @@ class _Pass:
     manifest: mf.Manifest | None = None
 
 
-def _read(dir_fd: int, name: str, limit: int | None = None) -> bytes:
-    """``name`` in the folder (never followed if a symlink), at most ``limit`` bytes.
+def _read(dir_fd: int, name: str, expect: int | None = None) -> bytes:
+    """``name`` in the folder (never followed if a symlink).
 
-    Without a limit it reads up to the size ``fstat`` reports, plus one byte to notice
-    growth; with one (the listed size + 1) a longer file costs no more than that.
+    It asks for one byte more than ``expect`` (the listed size; else the size
+    ``fstat`` reports): a regular file answers with all of it in one read, so a file
+    of the right size costs one read and a longer one is noticed without reading it all.
     """
     fd = os.open(name, _OPEN_FLAGS, dir_fd=dir_fd)
     try:
-        if limit is None:
-            limit = min(os.fstat(fd).st_size + 1, _CAP)
-        chunks, left = [], limit
-        while left > 0:
-            chunk = os.read(fd, left)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        size = os.fstat(fd).st_size if expect is None else expect
+        limit = min(size + 1, _CAP)
+        data = os.read(fd, limit)
+        if not data or len(data) >= size:
+            return data
+        parts, got = [data], len(data)  # a short read: carry on to the end
+        while got < limit and (more := os.read(fd, limit - got)):
+            parts.append(more)
+            got += len(more)
+        return b"".join(parts)
     finally:
         os.close(fd)
 
 
 def _manifest_bytes(dir_fd: int) -> bytes | None:
+    """The manifest's bytes; None when absent; :data:`_SYMLINK` when it is a symlink."""
     try:
         return _read(dir_fd, MANIFEST_NAME)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return _SYMLINK
+        raise
 
 
 def _envelope_cycle(dir_fd: int, name: str) -> int | None:
@@ -125,12 +132,11 @@ def _signature(m: mf.Manifest, key: bytes | None) -> FileStatus:
 
 
 def _panel_names(dir_fd: int) -> list[str]:
-    with os.scandir(dir_fd) as it:
-        return [
-            e.name
-            for e in it
-            if e.name.endswith(".json") and not e.name.startswith(".") and e.name != MANIFEST_NAME
-        ]
+    return [
+        n
+        for n in os.listdir(dir_fd)
+        if n.endswith(".json") and not n.startswith(".") and n != MANIFEST_NAME
+    ]
 
 
 def _one_pass(dir_fd: int, key: bytes | None) -> _Pass:
@@ -144,6 +150,9 @@ def _one_pass(dir_fd: int, key: bytes | None) -> _Pass:
             p.in_flight.extend(present)
         p.files.append(FileStatus(MANIFEST_NAME, "missing", detail))
         return p
+    if p.manifest_bytes is _SYMLINK:
+        p.files.append(FileStatus(MANIFEST_NAME, "unreadable", "a symlink (never followed)"))
+        return p
     try:
         m = p.manifest = mf.parse(p.manifest_bytes)
     except mf.ManifestError as exc:
@@ -153,12 +162,12 @@ def _one_pass(dir_fd: int, key: bytes | None) -> _Pass:
     sha256 = hashlib.sha256
     for name, entry in m.files.items():
         try:
-            data = _read(dir_fd, name, entry.bytes + 1)
+            data = _read(dir_fd, name, entry.bytes)
         except FileNotFoundError:
             p.files.append(FileStatus(name, "missing", "listed in the manifest, not on disk"))
             continue
         except OSError as exc:
-            why = "a symlink" if exc.errno == errno.ELOOP else exc.strerror
+            why = "a symlink (never followed)" if exc.errno == errno.ELOOP else exc.strerror
             p.files.append(FileStatus(name, "unreadable", f"cannot read: {why}"))
             continue
         if len(data) != entry.bytes:

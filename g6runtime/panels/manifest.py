@@ -17,10 +17,9 @@ mirrors ``g6runtime/schemas/manifest.schema.json``; a test keeps the two in step
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import IntegrityError
 from .envelope import FILE_NAME, MANIFEST_NAME
@@ -29,7 +28,7 @@ from .version import PANEL_SCHEMA_VERSION
 
 GENERATOR = "g6runtime"
 ACCEPTED_VERSIONS = (PANEL_SCHEMA_VERSION - 1, PANEL_SCHEMA_VERSION)
-_HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX_DIGITS = "0123456789abcdef"
 _KEYS = ("schema_version", "generator", "cycle", "generated_at", "files", "signature")
 
 
@@ -37,8 +36,7 @@ class ManifestError(IntegrityError):
     """A manifest that cannot be trusted as written: unparsable, malformed or edited."""
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     sha256: str
     bytes: int
 
@@ -69,7 +67,8 @@ def build(
 
 
 def encode(doc: Mapping[str, Any]) -> bytes:
-    return (json.dumps(doc, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
+    """One line, as in SPEC §2 (and json's C encoder makes the re-encoding check cheap)."""
+    return (json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n").encode("utf-8")
 
 
 def _is_int(value: object) -> bool:
@@ -77,7 +76,10 @@ def _is_int(value: object) -> bool:
 
 
 def _check(doc: object) -> str | None:
-    """The first structural problem of a parsed manifest, or None."""
+    """The first structural problem of a parsed manifest, or None.
+
+    (``type(x) is int`` on purpose: JSON gives exact types, and a bool is no integer.)
+    """
     if not isinstance(doc, dict):
         return "not a JSON object"
     extra = sorted(set(doc) - set(_KEYS))
@@ -97,13 +99,14 @@ def _check(doc: object) -> str | None:
     if not isinstance(files, dict):
         return "files must be an object"
     for name, entry in files.items():
-        if not FILE_NAME.fullmatch(name) or name == MANIFEST_NAME:
+        if name == MANIFEST_NAME or not FILE_NAME.fullmatch(name):
             return f"file name {name!r} is not a panel file name"
-        if not isinstance(entry, dict) or set(entry) != {"sha256", "bytes"}:
+        if type(entry) is not dict or len(entry) != 2:
             return f"{name}: an entry is exactly {{sha256, bytes}}"
-        if not isinstance(entry["sha256"], str) or not _HEX64.fullmatch(entry["sha256"]):
+        sha, size = entry.get("sha256"), entry.get("bytes")
+        if type(sha) is not str or len(sha) != 64 or sha.strip(_HEX_DIGITS):
             return f"{name}: sha256 must be 64 lowercase hex digits"
-        if not _is_int(entry["bytes"]) or entry["bytes"] < 0:
+        if type(size) is not int or size < 0:
             return f"{name}: bytes must be an integer >= 0"
     sig = doc.get("signature")
     if "signature" in doc and not (

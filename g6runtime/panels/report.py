@@ -27,7 +27,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 SEVERITY = {
     "ok": "info",
@@ -46,8 +46,9 @@ PASSING = frozenset({"ok", "signature_not_verified"})
 FILE_PROBLEMS = frozenset({"mismatch", "missing", "unreadable", "unlisted", "incomplete"})
 
 
-@dataclass(frozen=True)
-class FileStatus:
+class FileStatus(NamedTuple):
+    """One file's verdict (a named tuple: a thousand of them are made per check)."""
+
     file: str
     status: str
     detail: str = ""

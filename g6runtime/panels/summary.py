@@ -170,7 +170,7 @@ def frame(
     newest = docs[-1]["cycle"] if docs else None
     stamp = docs[-1]["generated_at"] if docs else "-"
     lines: list[Line] = [
-        [("G6 panels", "bold"), (f" · {folder} · cycle {_f(newest, 'd')} · {stamp}", "")],
+        [("G6 panels", "bold"), (f" · cycle {_f(newest, 'd')} · {stamp} · {folder}", "")],
         _integrity_line(*integrity),
     ]
     for name in PANEL_NAMES:

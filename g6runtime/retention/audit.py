@@ -59,5 +59,7 @@ class AuditLog:
     def close(self) -> None:
         try:
             os.fsync(self._fd)
+        except OSError as exc:
+            raise StorageError(f"{self.path}: cannot sync the audit log: {exc.strerror}") from None
         finally:
             os.close(self._fd)

@@ -80,9 +80,8 @@ def _warn(message: str) -> None:
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
-    from .prune import refusal_message
     from .report import INFLUX_NOTE, TerminalProgress, influx_status, scan_json, scan_lines
-    from .scan import scan
+    from .scan import refusal_message, scan
 
     settings, csv_dir, days = _inputs(args)
     progress = TerminalProgress(sys.stderr)

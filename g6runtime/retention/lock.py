@@ -56,8 +56,12 @@ class PruneLock:
         except OSError as exc:
             os.close(fd)
             raise StorageError(f"{self._root / LOCK_NAME}: cannot lock: {exc.strerror}") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        try:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        except OSError as exc:
+            os.close(fd)
+            raise StorageError(f"{self._root / LOCK_NAME}: cannot write: {exc.strerror}") from None
         self._fd = fd
         return self
 

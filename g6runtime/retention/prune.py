@@ -2,7 +2,8 @@
 
 Order of a real run (``dry_run=False``):
 
-1. open the root once (``Root``: resolved, then pinned by a descriptor);
+1. open the root once (``Root``: resolved, then pinned by a descriptor) and refuse it
+   when its own entries break the shape (so a home folder never even gets a lock file);
 2. take the tree's lock (``PruneLock``; a second pruner gets one clear error);
 3. scan under the lock; refuse the whole run when the tree does not look like a G6
    CSV tree (see :mod:`.layout`), before anything is removed;
@@ -31,7 +32,17 @@ from typing import TYPE_CHECKING
 from ..errors import StorageError
 from .audit import AuditLog
 from .lock import PruneLock
-from .scan import Clock, Progress, Root, ScanReport, publish_scan, scan_root, today_and_cutoff
+from .scan import (
+    Clock,
+    Progress,
+    Root,
+    ScanReport,
+    publish_scan,
+    refusal_message,
+    scan_root,
+    shallow_scan,
+    today_and_cutoff,
+)
 
 if TYPE_CHECKING:
     from ..metrics.registry import Metrics
@@ -53,16 +64,6 @@ class PruneReport:
         return sum(size for _, _, size in self.removed)
 
 
-def refusal_message(report: ScanReport) -> str | None:
-    if report.refusal is None:
-        return None
-    return (
-        f"refusing to prune {report.root}: it does not look like a G6 CSV tree "
-        f"({report.refusal}; {len(report.strays)} such entr"
-        f"{'y' if len(report.strays) == 1 else 'ies'})"
-    )
-
-
 def prune(
     csv_dir: Path,
     max_age_days: int,
@@ -81,6 +82,7 @@ def prune(
     now = clock()
     today, cutoff = today_and_cutoff(lambda: now, max_age_days)
     with Root(csv_dir) as root:
+        _refuse_if_foreign(shallow_scan(root))  # before the lock file is created
         if dry_run:
             scanned = scan_root(root, today, cutoff, max_age_days, progress)
             _refuse_if_foreign(scanned)

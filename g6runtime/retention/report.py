@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from ..config import RetentionSettings
-from .prune import PruneReport
 from .scan import ScanReport
+
+if TYPE_CHECKING:
+    from .prune import PruneReport
 
 INFLUX_NOTE = (
     "retention.prune_influx is true, but G6 has no Influx sink yet: nothing is pruned "

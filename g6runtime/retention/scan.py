@@ -6,6 +6,9 @@ to its parent with ``O_NOFOLLOW | O_DIRECTORY``, so the walk can never leave the
 Only the expected folder levels are entered (see :mod:`.layout`); a file's age comes
 from the date in its name, compared as text with the cutoff (ISO dates sort like dates).
 Only candidates are ``lstat``-ed, for their size and to be sure they are regular files.
+Symlinks are reported where they could matter: at the folder levels, and among expired
+names (a link named like a day-file that has not expired is never looked at: nothing
+would touch it).
 """
 
 from __future__ import annotations
@@ -143,6 +146,16 @@ class Root:
         return fd
 
 
+def refusal_message(report: ScanReport) -> str | None:
+    if report.refusal is None:
+        return None
+    return (
+        f"refusing to prune {report.root}: it does not look like a G6 CSV tree "
+        f"({report.refusal}; {len(report.strays)} such entr"
+        f"{'y' if len(report.strays) == 1 else 'ies'})"
+    )
+
+
 def today_and_cutoff(clock: Clock, max_age_days: int) -> tuple[date, date]:
     today = market_date(clock())
     return today, layout.cutoff_for(today, max_age_days)
@@ -176,10 +189,25 @@ def scan_root(
     root: Root, today: date, cutoff: date, max_age_days: int, progress: Progress | None = None
 ) -> ScanReport:
     report = ScanReport(root.path, today, cutoff, max_age_days)
-    _Walker(root, report, cutoff.isoformat(), progress).folder(root.fd, (), layout.ROOT)
+    try:
+        _Walker(root, report, cutoff.isoformat(), progress).folder(root.fd, (), layout.ROOT)
+    except OSError as exc:
+        where = f" ({exc.filename})" if isinstance(exc.filename, str) else ""
+        raise StorageError(f"{root.path}: cannot scan the tree: {exc.strerror}{where}") from None
     for items in (report.symlinks, report.skipped, report.foreign, report.strays):
         items.sort()
     report.leaves.sort(key=lambda leaf: leaf.parts)
+    return report
+
+
+def shallow_scan(root: Root) -> ScanReport:
+    """Only the root's own entries: enough to refuse a home folder before writing anything."""
+    report = ScanReport(root.path, date.min, date.min, 0)
+    try:
+        _Walker(root, report, "", None).folder(root.fd, (), layout.ROOT, descend=False)
+    except OSError as exc:
+        raise StorageError(f"{root.path}: cannot list: {exc.strerror}") from None
+    report.strays.sort()
     return report
 
 
@@ -194,7 +222,7 @@ class _Walker:
         self.expired: set[str] = set()  # day-file names seen, dated before the cutoff
         self.known: set[str] = set()  # every day-file name seen
 
-    def folder(self, fd: int, parts: tuple[str, ...], level: str) -> None:
+    def folder(self, fd: int, parts: tuple[str, ...], level: str, descend: bool = True) -> None:
         report = self.report
         with os.scandir(fd) as entries:
             listed = [(e.name, e.is_symlink(), e.is_dir(follow_symlinks=False)) for e in entries]
@@ -209,6 +237,8 @@ class _Walker:
             if child is None:
                 what = "folder" if is_dir else "file"
                 report.strays.append(f"{rel}: unexpected {what}; expected {layout.EXPECTED[level]}")
+                continue
+            if not descend:
                 continue
             child_fd = self.root.open_dir(fd, name, rel)
             if child_fd is None:

@@ -51,7 +51,13 @@ def load(folder: Path, name: str) -> dict[str, Any]:
 def test_every_panel_has_the_spec_envelope(ran: tuple[Path, Runtime, list[CycleResult]]) -> None:
     folder, _, results = ran
     names = sorted(p.name for p in folder.iterdir())
-    assert names == ["analytics.json", "indices.json", "manifest.json", "storage.json", "system.json"]
+    assert names == [
+        "analytics.json",
+        "indices.json",
+        "manifest.json",
+        "storage.json",
+        "system.json",
+    ]
     for name in PANEL_NAMES:
         doc = load(folder, name)
         assert list(doc) == ["schema_version", "panel", "generated_at", "cycle", "data"]
@@ -89,7 +95,9 @@ def test_panel_values_are_the_cycle_results(ran: tuple[Path, Runtime, list[Cycle
     assert analytics["iv_failed"] == sum(v[1] for v in last.iv.values())
     nifty_week = analytics["indices"]["NIFTY"]["expiries"]["this_week"]
     atm = next(
-        r for r in last.options if r.index == "NIFTY" and r.expiry_tag == "this_week" and r.offset == 0
+        r
+        for r in last.options
+        if r.index == "NIFTY" and r.expiry_tag == "this_week" and r.offset == 0
     )
     assert atm.ce_iv is not None and atm.pe_iv is not None
     assert nifty_week["ce_iv"] == round(atm.ce_iv, 6)
@@ -135,7 +143,14 @@ def test_manifest_is_the_spec_shape_and_lists_the_exact_bytes(
     folder, _, _ = ran
     raw = (folder / "manifest.json").read_bytes()
     doc = json.loads(raw)
-    assert list(doc) == ["schema_version", "generator", "cycle", "generated_at", "files", "signature"]
+    assert list(doc) == [
+        "schema_version",
+        "generator",
+        "cycle",
+        "generated_at",
+        "files",
+        "signature",
+    ]
     assert doc["schema_version"] == PANEL_SCHEMA_VERSION and doc["generator"] == "g6runtime"
     assert doc["cycle"] == 3 and doc["generated_at"] == "2026-11-26T09:17:00+05:30"
     assert sorted(doc["files"]) == sorted(f"{n}.json" for n in PANEL_NAMES)
@@ -178,7 +193,13 @@ def test_signature_check_is_constant_time(monkeypatch: pytest.MonkeyPatch) -> No
 
 @pytest.mark.parametrize(
     "signature",
-    [None, "x", {"alg": "hmac-sha1", "value": "00"}, {"alg": "hmac-sha256"}, {"alg": "hmac-sha256", "value": 5}],
+    [
+        None,
+        "x",
+        {"alg": "hmac-sha1", "value": "00"},
+        {"alg": "hmac-sha256"},
+        {"alg": "hmac-sha256", "value": 5},
+    ],
 )
 def test_malformed_signatures_do_not_verify(signature: object) -> None:
     doc: dict[str, Any] = mf.build(1, "t", {}, None)
@@ -194,7 +215,9 @@ def test_the_key_is_never_written_nor_shown(
         data = path.read_bytes()
         assert KEY not in data and KEY.hex().encode() not in data
     assert rt.panels is not None
-    assert "never-written" not in repr(rt.panels.writer) and "never-written" not in repr(rt.settings)
+    assert "never-written" not in repr(rt.panels.writer) and "never-written" not in repr(
+        rt.settings
+    )
 
 
 def test_manifest_is_written_after_its_panels(
@@ -246,7 +269,7 @@ def test_write_failure_is_a_storage_error(tmp_path: Path) -> None:
     w = writer.PanelWriter(tmp_path / "panels")
     (tmp_path / "panels").mkdir()
     (tmp_path / "panels" / "system.json").mkdir()  # a folder where the panel goes
-    with pytest.raises(StorageError, match="system.json: cannot write panel"):
+    with pytest.raises(StorageError, match=r"system\.json: cannot write panel"):
         w.write(1, "2026-11-26T09:15:00+05:30", {"system": {}})
     assert [p.name for p in (tmp_path / "panels").iterdir()] == ["system.json"]  # no temp left
 
@@ -365,14 +388,28 @@ def test_golden_pins_the_current_panel_shapes(tmp_path: Path) -> None:
 def test_manifest_hand_check_agrees_with_its_json_schema() -> None:
     schema = json.loads((SCHEMAS / "manifest.schema.json").read_text("utf-8"))
     good = mf.build(2, "t", {"system.json": mf.Entry("0" * 64, 3)}, KEY)
-    variants: list[object] = [good, [], {**good, "x": 1}, {**good, "cycle": -1}, {**good, "cycle": 1.5}]
+    variants: list[object] = [
+        good,
+        [],
+        {**good, "x": 1},
+        {**good, "cycle": -1},
+        {**good, "cycle": 1.5},
+    ]
     variants += [{**good, "cycle": True}, {**good, "files": []}, {**good, "generator": 5}]
-    variants += [{**good, "signature": {"alg": "a"}}, {**good, "signature": {"alg": "a", "value": 1}}]
+    variants += [
+        {**good, "signature": {"alg": "a"}},
+        {**good, "signature": {"alg": "a", "value": 1}},
+    ]
     variants += [{k: v for k, v in good.items() if k != "files"}]
-    for files in [{"../x.json": {"sha256": "0" * 64, "bytes": 1}}, {"a.json": {"sha256": "A" * 64, "bytes": 1}},
-                  {"a.json": {"sha256": "0" * 64, "bytes": -1}}, {"a.json": {"sha256": "0" * 64}},
-                  {"manifest.json": {"sha256": "0" * 64, "bytes": 1}}, {"a.txt": {"sha256": "0" * 64, "bytes": 1}},
-                  {"a.json": {"sha256": "0" * 64, "bytes": 1, "x": 0}}]:
+    for files in [
+        {"../x.json": {"sha256": "0" * 64, "bytes": 1}},
+        {"a.json": {"sha256": "A" * 64, "bytes": 1}},
+        {"a.json": {"sha256": "0" * 64, "bytes": -1}},
+        {"a.json": {"sha256": "0" * 64}},
+        {"manifest.json": {"sha256": "0" * 64, "bytes": 1}},
+        {"a.txt": {"sha256": "0" * 64, "bytes": 1}},
+        {"a.json": {"sha256": "0" * 64, "bytes": 1, "x": 0}},
+    ]:
         variants.append({**good, "files": files})
     for doc in variants:
         by_schema = jsonschema.Draft202012Validator(schema).is_valid(doc)
@@ -395,7 +432,10 @@ def test_manifest_parse_refuses_what_the_writer_would_not_write() -> None:
         (b"\xff", "not UTF-8"),
         (b"{", "invalid JSON"),
         (raw.replace(b'"cycle": 1', b'"cycle": 1, "cycle": 2'), "not in the form"),
-        (mf.encode({**doc, "schema_version": PANEL_SCHEMA_VERSION + 1}), "unsupported schema_version"),
+        (
+            mf.encode({**doc, "schema_version": PANEL_SCHEMA_VERSION + 1}),
+            "unsupported schema_version",
+        ),
     ]:
         with pytest.raises(mf.ManifestError, match=re.escape(reason)):
             mf.parse(bad)

@@ -78,7 +78,9 @@ def test_clean_folder_is_ok(unsigned: Path, signed: Path) -> None:
     report = verify(unsigned, None)
     assert report.ok and report.exit_code == 0 and report.result == "ok" and report.passes == 1
     assert report.manifest_cycle == 2 and report.generated_at == "2026-11-26T09:16:00+05:30"
-    assert {f.file: f.status for f in report.files} == dict.fromkeys(["manifest.json", *FILES], "ok")
+    assert {f.file: f.status for f in report.files} == dict.fromkeys(
+        ["manifest.json", *FILES], "ok"
+    )
     assert all(f.severity == "info" for f in report.files)
     assert verify(signed, KEY).ok
 
@@ -139,6 +141,10 @@ def test_missing_unlisted_unreadable_and_manifest_problems(unsigned: Path) -> No
     }
     assert report.exit_code == 1
 
+    os.replace(unsigned / "manifest.json", unsigned / "elsewhere")
+    (unsigned / "manifest.json").symlink_to(unsigned / "elsewhere")
+    assert statuses(unsigned) == {"manifest.json": "unreadable"}
+    (unsigned / "manifest.json").unlink()
     (unsigned / "manifest.json").write_text("{}")
     assert statuses(unsigned) == {"manifest.json": "invalid"}
     (unsigned / "manifest.json").unlink()
@@ -264,7 +270,9 @@ def test_a_first_cycle_without_a_manifest_yet(tmp_path: Path) -> None:
     folder = tmp_path / "p"
     folder.mkdir()
     (folder / "system.json").write_bytes(
-        encode({"schema_version": 1, "panel": "system", "generated_at": "x", "cycle": 1, "data": {}})
+        encode(
+            {"schema_version": 1, "panel": "system", "generated_at": "x", "cycle": 1, "data": {}}
+        )
     )
     report = verify(folder, None, settle=0)
     (f,) = report.files
@@ -308,7 +316,10 @@ def test_cli_missing_folder_is_one_line_exit_2(capsys: pytest.CaptureFixture[str
 
 
 def test_cli_reads_the_key_from_the_environment_and_key_file(
-    capsys: pytest.CaptureFixture[str], signed: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    capsys: pytest.CaptureFixture[str],
+    signed: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
     monkeypatch.setenv("G6_PANELS_HMAC_KEY", "wrong")
     assert cli(capsys, "integrity", "--panels-dir", str(signed))[0] == 1
@@ -321,9 +332,12 @@ def test_cli_reads_the_key_from_the_environment_and_key_file(
     assert cli(capsys, "integrity", "--panels-dir", str(signed))[0] == 0
 
 
+@pytest.mark.slow
 def test_simulate_integrity_summary_end_to_end(tmp_path: Path) -> None:
     """The issue's "done when": g6 simulate --cycles 5 && g6 integrity && g6 summary."""
-    sim = g6("simulate", "--cycles", "5", "--start", START_ISO, cwd=tmp_path, environ=env(**SMALL_ENV))
+    sim = g6(
+        "simulate", "--cycles", "5", "--start", START_ISO, cwd=tmp_path, environ=env(**SMALL_ENV)
+    )
     assert sim.returncode == 0, sim.stderr
     assert sorted(p.name for p in (tmp_path / "data" / "panels").iterdir()) == sorted(
         ["manifest.json", *FILES]
@@ -332,12 +346,23 @@ def test_simulate_integrity_summary_end_to_end(tmp_path: Path) -> None:
     assert integ.returncode == 0 and "ok: 4 panels match manifest cycle 5" in integ.stdout
     summ = g6("summary", cwd=tmp_path)
     assert summ.returncode == 0 and summ.stderr == "" and "\x1b[" not in summ.stdout
-    signed = g6("simulate", "--cycles", "1", "--panels-dir", "s", cwd=tmp_path,
-                environ=env(G6_PANELS_HMAC_KEY="k", **SMALL_ENV))
+    signed = g6(
+        "simulate",
+        "--cycles",
+        "1",
+        "--panels-dir",
+        "s",
+        cwd=tmp_path,
+        environ=env(G6_PANELS_HMAC_KEY="k", **SMALL_ENV),
+    )
     assert signed.returncode == 0
     assert g6("integrity", "--panels-dir", "s", cwd=tmp_path).returncode == 0
-    assert g6("integrity", "--panels-dir", "s", cwd=tmp_path,
-              environ=env(G6_PANELS_HMAC_KEY="other")).returncode == 1
+    assert (
+        g6(
+            "integrity", "--panels-dir", "s", cwd=tmp_path, environ=env(G6_PANELS_HMAC_KEY="other")
+        ).returncode
+        == 1
+    )
 
 
 SMALL_ENV = {"G6_INDICES": "NIFTY,SENSEX", "G6_EXPIRIES": "this_week", "G6_STRIKES_PER_SIDE": "2"}
@@ -391,6 +416,9 @@ def test_collect_writes_panels_and_checks_them_every_n_cycles(
     args += ["--metrics-port", "0", "--panels-dir", "pp", "--config", "c.yaml"]
     status, out, err = cli(capsys, *args)
     assert status == 0 and "integrity" not in err, err
+    assert [line.split()[:2] for line in out.splitlines()[1:]] == [
+        ["cycle", str(i)] for i in range(1, 5)
+    ]
     text = exposition(made[0].metrics).decode()
     assert sample(text, "g6_panels_integrity_checks_total") == 2
     assert sample(text, "g6_panels_integrity_ok") == 1

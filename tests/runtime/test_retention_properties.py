@@ -44,6 +44,7 @@ from .test_retention_support import (
 
 MACHINE_ZONES = ("UTC", "Asia/Kolkata", "America/Los_Angeles", "Pacific/Kiritimati", "Etc/GMT+12")
 PROPS = settings(max_examples=60, deadline=None, database=None)
+MANY = settings(PROPS, max_examples=100)
 
 zones = st.one_of(
     st.timezones(),
@@ -135,7 +136,7 @@ def _decorate(root: Path, base: Path, links: list[str], foreign: list[str], now:
         (leaf / name).write_text("foreign")
 
 
-@PROPS
+@MANY
 @given(
     specs=files,
     now=st.one_of(any_instant, turn_of_day),

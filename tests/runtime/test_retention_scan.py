@@ -14,7 +14,7 @@ from g6runtime.errors import StorageError
 from g6runtime.metrics import build_registry, load_spec
 from g6runtime.retention import layout
 from g6runtime.retention.report import TerminalProgress, scan_json, scan_lines, size_text
-from g6runtime.retention.scan import scan
+from g6runtime.retention.scan import Root, scan, scan_root
 
 from .test_retention_support import (
     EVENING_UTC,
@@ -224,3 +224,29 @@ def test_today_follows_asia_kolkata_not_the_machine_date(tmp_path: Path) -> None
     after = datetime(2026, 11, 26, 18, 30, 0, tzinfo=UTC)
     assert scan(tmp_path, 0, clock_at(before)).candidates == 0
     assert scan(tmp_path, 0, clock_at(after)).candidates == 1
+
+
+def test_folders_on_another_file_system_or_swapped_for_links_are_skipped(tmp_path: Path) -> None:
+    option_file(tmp_path, "NIFTY", "this_week", "0", day_text(TODAY, 100))
+    overview_file(tmp_path, "NIFTY", day_text(TODAY, 100))
+    (tmp_path / "target").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "target")
+    with Root(tmp_path) as root:
+        assert root.open_dir(root.fd, "link", "link") is None  # O_NOFOLLOW: ELOOP
+        assert root.open_dir(root.fd, "gone", "gone") is None
+        root.dev += 1  # as if every child folder were a mount point
+        report = scan_root(root, TODAY, date(2026, 10, 13), 45)
+    assert report.skipped == ["NIFTY", "overview"] and report.candidates == 0
+
+
+def test_an_io_error_while_walking_is_one_storage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    option_file(tmp_path, "NIFTY", "this_week", "0", day_text(TODAY, 100))
+
+    def broken(fd: int) -> list[str]:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("g6runtime.retention.scan.os.listdir", broken)
+    with pytest.raises(StorageError, match="cannot scan the tree: Input/output error"):
+        scan(tmp_path, 45, CLOCK)
