@@ -23,17 +23,25 @@ Line = list[Span]
 _ANSI = {"bold": "1", "ok": "32", "warn": "33", "bad": "31;1", "dim": "2"}
 _TAGS = ("this_week", "next_week", "this_month", "next_month")
 _INDENT: Span = (" " * 11, "")
+_CONTROLS = dict.fromkeys([*range(32), *range(127, 160)], "?")
 _STATUS_STYLE = {"ok": "ok", "partial": "warn", "failed": "bad", "incomplete": "warn"}
 
 
 def fit(line: Line, width: int = WIDTH) -> Line:
-    """``line`` cut to ``width`` visible characters (an ellipsis marks a cut)."""
+    """``line`` cut to ``width`` visible characters (an ellipsis marks a cut).
+
+    Control characters from the panels (an escape sequence or a newline inside an error
+    message) become ``?``: they must neither drive the terminal nor break the layout.
+    """
+    line = [(text.translate(_CONTROLS), style) for text, style in line]
+    if sum(len(text) for text, _ in line) <= width:
+        return line
     out: Line = []
-    left = width
+    left = width - 1  # room for the ellipsis
     for text, style in line:
-        if len(text) > left:
-            out.append((text[: max(left - 1, 0)] + "…", style))
-            return out
+        if len(text) >= left:
+            out.append((text[:left] + "…", style))
+            break
         out.append((text, style))
         left -= len(text)
     return out
@@ -46,7 +54,13 @@ def paint(line: Line, color: bool) -> str:
 
 
 def _f(value: Any, fmt: str, none: str = "-") -> str:
-    return none if value is None else format(value, fmt)
+    """``value`` formatted, ``none`` for null; a JSON 3.0 where 3 was meant still shows."""
+    if value is None:
+        return none
+    try:
+        return format(value, fmt)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 def _label(name: str) -> Span:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -156,6 +157,7 @@ print(json.dumps(outcomes))
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the driver forks its writers")
 def test_sigkill_at_random_moments_never_tears_a_panel_nor_fakes_ok(tmp_path: Path) -> None:
     run_cycles(tmp_path / "real", 1)
     real = tmp_path / "real" / "panels"

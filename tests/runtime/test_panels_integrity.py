@@ -423,3 +423,35 @@ def test_collect_writes_panels_and_checks_them_every_n_cycles(
     assert sample(text, "g6_panels_integrity_checks_total") == 2
     assert sample(text, "g6_panels_integrity_ok") == 1
     assert verify(tmp_path / "pp", None).manifest_cycle == 4
+
+
+def test_collect_goes_on_when_panels_cannot_be_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from g6runtime import commands
+    from g6runtime.errors import StorageError
+    from g6runtime.panels import writer
+
+    real = writer.PanelWriter.write
+
+    def flaky(self: PanelWriter, cycle: int, *args: object) -> object:
+        if cycle == 2:
+            raise StorageError(f"{self.folder}/system.json: cannot write panel: No space left")
+        return real(self, cycle, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer.PanelWriter, "write", flaky)
+    monkeypatch.setattr(commands.signal, "signal", lambda *a: None)
+    args = ["collect", "--cycles", "3", "--interval", "0.01", "--ignore-market-hours"]
+    status, out, err = cli(capsys, *args, "--metrics-port", "0", "--panels-dir", "pp")
+    assert status == 0
+    assert [line.split()[1] for line in out.splitlines()[1:]] == ["1", "3"]
+    assert err == "g6: cycle 2: pp/system.json: cannot write panel: No space left\n"
+
+
+def test_simulate_into_an_unusable_panels_folder_is_one_line_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "taken").write_text("a file")
+    status, out, err = cli(capsys, "simulate", "--panels-dir", "taken", "--csv-dir", "c")
+    assert status == 2 and out == ""
+    assert err == "g6: taken: cannot list panels folder: Not a directory\n"

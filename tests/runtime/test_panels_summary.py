@@ -19,8 +19,8 @@ from hypothesis import strategies as st
 from g6runtime.cli import main
 from g6runtime.panels.cli import watch
 from g6runtime.panels.envelope import PANEL_NAMES
-from g6runtime.panels.reader import parse_panel, read_panels
-from g6runtime.panels.summary import frame, render
+from g6runtime.panels.reader import PanelRead, parse_panel, read_panels
+from g6runtime.panels.summary import fit, frame, render
 
 from .test_panels_support import START, run_cycles
 
@@ -232,15 +232,30 @@ JSON_VALUES = st.one_of(
 )
 
 
+@pytest.fixture(scope="module")
+def reads(template: Path) -> dict[str, PanelRead]:
+    return read_panels(template)
+
+
+def test_an_integral_float_where_an_integer_is_expected_still_renders(
+    template: Path, reads: dict[str, PanelRead]
+) -> None:
+    doc = json.loads(json.dumps(reads["indices"].document))
+    doc["data"]["indices"]["NIFTY"]["atm"] = 25350.0  # JSON Schema: an integer
+    read = parse_panel(json.dumps(doc).encode(), "indices")
+    assert read.status == "ok"
+    text = render(frame(template, {**reads, "indices": read}, (None, "-")), color=False)
+    assert "25350.0" in text
+
+
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
 def test_any_panel_that_passes_the_schema_renders_in_80_columns(
-    template: Path, data: st.DataObject
+    template: Path, reads: dict[str, PanelRead], data: st.DataObject
 ) -> None:
     """Change one value anywhere: the panel is shown (or shown as invalid), never a crash."""
-    reads = read_panels(template)
     name = data.draw(st.sampled_from(PANEL_NAMES))
     doc = json.loads(json.dumps(reads[name].document))
     path = data.draw(st.sampled_from(leaves(doc["data"])))
@@ -253,3 +268,33 @@ def test_any_panel_that_passes_the_schema_renders_in_80_columns(
     lines = frame(template, {**reads, name: read}, (None, "not checked"))
     text = render(lines, color=True)
     assert all(len(line) <= 80 for line in visible(text))
+
+
+@given(
+    parts=st.lists(
+        st.tuples(
+            st.text(st.characters(blacklist_categories=["Cc"]), max_size=40),
+            st.sampled_from(["", "ok", "bad"]),
+        ),
+        max_size=6,
+    ),
+    width=st.integers(1, 100),
+)
+def test_fit_never_exceeds_the_width_and_keeps_what_fits(
+    parts: list[tuple[str, str]], width: int
+) -> None:
+    out = fit(parts, width)
+    text, original = "".join(t for t, _ in out), "".join(t for t, _ in parts)
+    assert len(text) <= width
+    assert text == original if len(original) <= width else text == original[: width - 1] + "…"
+
+
+def test_control_characters_from_a_panel_never_reach_the_terminal(panels: Path) -> None:
+    doc = json.loads((panels / "storage.json").read_bytes())
+    doc["data"].update(ok=False, error="disk\x1b[2J full\nnext line\r\x07")
+    (panels / "storage.json").write_text(json.dumps(doc))
+    out = Tty()
+    watch(panels, None, False, 1, out, frames=1)
+    (line,) = [x for x in visible(out.getvalue()) if x.startswith("STORAGE")]
+    assert "ERROR disk?[2J full?next line??" in line
+    assert "\x1b[2J" not in out.getvalue().replace("\x1b[H\x1b[2J", "", 1)
