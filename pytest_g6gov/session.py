@@ -1,0 +1,176 @@
+"""The plugin objects registered for a configured session (imported only then)."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from .checks.critical_coverage import OwnCoverage
+from .config import GovConfig
+from .governance import Flags, Governance, Measured, Outcome
+from .report import SECTION_TITLE, section_lines
+from .runinfo import partial_reason
+
+
+def _flags(config: pytest.Config) -> Flags:
+    report = config.getoption("g6_report")
+    return Flags(
+        enforce=bool(config.getoption("g6_enforce")),
+        update_baselines=bool(config.getoption("g6_update_baselines")),
+        accept_regressions=bool(config.getoption("g6_accept_regressions")),
+        report=None if report is None else config.invocation_params.dir / report,
+    )
+
+
+def _any_flag(flags: Flags) -> bool:
+    return flags.enforce or flags.update_baselines or flags.accept_regressions or bool(flags.report)
+
+
+class _MarkerAnnotator:
+    """Puts the marker verdict on each report so it crosses from xdist workers."""
+
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        report.g6_marked = item.get_closest_marker(self.marker) is not None  # type: ignore[attr-defined]
+        return report
+
+
+class _CoverageStopper:
+    """Stops the plugin's own measurement; an xdist worker sends its data to the controller."""
+
+    def __init__(self, own: OwnCoverage) -> None:
+        self.own = own
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput["g6gov_coverage"] = self.own.dump()
+        else:
+            self.own.stop()
+
+    def pytest_unconfigure(self) -> None:
+        self.own.stop()
+
+
+class _XdistCoverage:
+    """Merges the workers' coverage data on the controller (registered only with xdist)."""
+
+    def __init__(self, own: OwnCoverage) -> None:
+        self.own = own
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        blob = getattr(node, "workeroutput", {}).get("g6gov_coverage")
+        if blob:
+            self.own.merge(blob)
+
+
+def _measure(config: pytest.Config, gov: GovConfig, own: OwnCoverage | None) -> Measured:
+    check = gov.checks.get("critical_coverage")
+    if check is None:
+        return None
+    modules = list(check.options["modules"])
+    try:
+        if own is not None:
+            return own.measure()
+        plugin = config.pluginmanager.getplugin("_cov")
+        controller = getattr(plugin, "cov_controller", None)
+        if controller is not None and getattr(controller, "cov", None) is not None:
+            from .checks.critical_coverage import measure_pytest_cov
+
+            return measure_pytest_cov(controller.cov, gov.root, modules)
+        return RuntimeError("coverage measurement did not start (is the check off?)")
+    except Exception as exc:  # coverage.py failing must not crash the session: G6G000
+        return exc
+
+
+class _Controller:
+    """The session's governance on the controller (or the only process without xdist)."""
+
+    def __init__(
+        self,
+        config: pytest.Config,
+        gov: GovConfig,
+        flags: Flags,
+        own: OwnCoverage | None,
+        parser: pytest.Parser,
+    ) -> None:
+        self.config = config
+        self.own = own
+        self.parser = parser
+        self.gov = gov
+        self.governance = Governance(gov, flags)
+        self.outcome: Outcome | None = None
+        self.timed = "slow_tests" in gov.checks
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not self.timed:
+            return
+        fspath, lineno, _ = report.location
+        self.governance.add_timing(
+            report.nodeid,
+            report.duration,
+            bool(getattr(report, "g6_marked", False)),
+            fspath,
+            None if lineno is None else lineno + 1,
+        )
+
+    def _partial(self, session: pytest.Session, exitstatus: int) -> str | None:
+        cmdline = self.parser.parse_known_args(list(self.config.invocation_params.args))
+        stopped = bool(session.shouldfail or session.shouldstop) or exitstatus == 2
+        return partial_reason(
+            cmdline,
+            self.config.invocation_params.dir,
+            self.config.rootpath,
+            self.config.getini("testpaths"),
+            stopped,
+        )
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        measured = _measure(self.config, self.gov, self.own)
+        self.outcome = self.governance.finish(self._partial(session, exitstatus), measured)
+        if self.outcome.failing and session.exitstatus in (0, 5):
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.outcome is None:
+            return
+        terminalreporter.section(SECTION_TITLE)
+        updating = self.governance.flags.update_baselines
+        for line in section_lines(self.outcome.results, self.outcome.updates, updating):
+            terminalreporter.write_line(line, red=" ERROR " in line)
+        for message in self.outcome.messages:
+            terminalreporter.write_line(f"g6gov: {message}", red=True)
+
+
+def register(
+    config: pytest.Config, gov: GovConfig, own: OwnCoverage | None, parser: pytest.Parser
+) -> None:
+    """Register what a session with a ``[tool.g6gov]`` table needs (workers: no controller)."""
+    flags = _flags(config)
+    if flags.accept_regressions and not flags.update_baselines:
+        raise pytest.UsageError(
+            "g6gov: --g6-accept-regressions needs --g6-update-baselines (it records regressions "
+            "while updating the baselines)"
+        )
+    slow_cfg = gov.checks.get("slow_tests")
+    if slow_cfg is not None:
+        marker = str(slow_cfg.options["marker"])
+        config.addinivalue_line("markers", f"{marker}: exempt from the g6gov slow_tests threshold")
+        config.pluginmanager.register(_MarkerAnnotator(marker), "g6gov-slow-marker")
+    if own is not None:
+        config.pluginmanager.register(_CoverageStopper(own), "g6gov-coverage")
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_XdistCoverage(own), "g6gov-xdist-coverage")
+    if not hasattr(config, "workerinput"):
+        controller = _Controller(config, gov, flags, own, parser)
+        config.pluginmanager.register(controller, "g6gov-controller")
