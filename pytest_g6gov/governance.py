@@ -93,7 +93,9 @@ class Governance:
         self.gov = gov
         self.flags = flags
         self.today = today or date.today()
-        self.timings: dict[str, slow.Timing] = {}
+        self._seconds: dict[str, float] = {}
+        self._marked: set[str] = set()
+        self._where: dict[str, tuple[str | None, int | None]] = {}
         self.files = FileIndex(gov.root)
 
     def mode(self, check: CheckConfig) -> Mode:
@@ -109,11 +111,19 @@ class Governance:
     def add_timing(
         self, nodeid: str, seconds: float, marked: bool, path: str | None, line: int | None
     ) -> None:
-        prev = self.timings.get(nodeid)
-        total = seconds + (prev.seconds if prev else 0.0)
-        self.timings[nodeid] = slow.Timing(
-            nodeid, total, marked or bool(prev and prev.marked), path, line
-        )
+        """Add one phase (setup, call or teardown) of a test's time."""
+        self._seconds[nodeid] = self._seconds.get(nodeid, 0.0) + seconds
+        if marked:
+            self._marked.add(nodeid)
+        if nodeid not in self._where:
+            self._where[nodeid] = (path, line)
+
+    @property
+    def timings(self) -> dict[str, slow.Timing]:
+        return {
+            nodeid: slow.Timing(nodeid, secs, nodeid in self._marked, *self._where[nodeid])
+            for nodeid, secs in self._seconds.items()
+        }
 
     def _context(self, check: CheckConfig) -> CheckContext:
         return CheckContext(
@@ -151,15 +161,16 @@ class Governance:
             return result, None
         threshold = float(check.options["threshold_seconds"])
         baseline, error = self._baseline("slow_tests")
-        result.extra["slowest"] = slow.slowest(self.timings)
+        timings = self.timings
+        result.extra["slowest"] = slow.slowest(timings)
         if error is not None:
             result.findings = [error]
             return result, None
         result.findings = run_isolated(
-            "slow_tests", lambda: slow.evaluate(self.timings, baseline, threshold)
+            "slow_tests", lambda: slow.evaluate(timings, baseline, threshold)
         )
         upd = slow.update(
-            self.timings,
+            timings,
             baseline,
             threshold,
             accept=self.flags.accept_regressions,
