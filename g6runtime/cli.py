@@ -19,7 +19,11 @@ from .errors import G6Error
 
 # Feature packages that add subcommands: each module has
 # ``add_parsers(sub, common)`` and sets ``handler="module:function"`` on its parsers.
-FEATURE_CLIS: tuple[str, ...] = ("g6runtime.retention.cli", "g6runtime.panels.cli")
+FEATURE_CLIS: tuple[str, ...] = (
+    "g6runtime.retention.cli",
+    "g6runtime.panels.cli",
+    "g6runtime.resilience.cli",
+)
 
 
 class UsageError(Exception):

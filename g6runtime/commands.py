@@ -11,20 +11,25 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .collectors.cycle import CycleResult
 from .config import Settings, load_settings
 from .errors import ConfigError, StorageError
 from .market.calendar import IST, is_market_open, market_date, next_open
+from .resilience.state import Clock
 from .runner import (
     Runtime,
     build_metrics,
     panel_publisher,
+    resilience,
     simulated_clock,
     synthetic_provider,
 )
 from .storage.csv_sink import CsvSink
+
+if TYPE_CHECKING:
+    from .providers.faults import FaultPlan
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -40,20 +45,38 @@ def _settings(args: argparse.Namespace) -> Settings:
         changes["metrics_port"] = args.metrics_port
     if getattr(args, "panels_dir", None) is not None:
         changes["panels_dir"] = args.panels_dir
+    guard: dict[str, Any] = {}
+    if getattr(args, "faults", None) is not None:  # repeated flags, each a tuple of specs
+        guard["faults"] = tuple(spec for specs in args.faults for spec in specs)
+    if getattr(args, "memory_tier", None) is not None:
+        guard["force_memory_tier"] = args.memory_tier
+    if guard:
+        changes["resilience"] = replace(settings.resilience, **guard)
     return replace(settings, **changes)
 
 
-def _runtime(settings: Settings) -> Runtime:
+def _runtime(
+    settings: Settings, clock: Clock = "measured", faults: FaultPlan | None = None
+) -> Runtime:
     return Runtime(
         settings,
-        synthetic_provider(settings, settings.seed),
+        synthetic_provider(settings, settings.seed, faults),
         build_metrics(settings),
         CsvSink(settings.csv_dir),
         panels=panel_publisher(settings),
+        guard=resilience(settings, clock),
     )
 
 
+def _log(result: CycleResult) -> None:
+    """The resilience events and detail changes of a cycle, one stderr line each."""
+    if result.resilience is not None:
+        for line in result.resilience.log_lines():
+            print(f"g6: cycle {result.cycle}: {line}", file=sys.stderr, flush=True)
+
+
 def cycle_summary(result: CycleResult) -> dict[str, Any]:
+    state = result.resilience
     return {
         "cycle": result.cycle,
         "timestamp": result.timestamp.astimezone(IST).isoformat(timespec="seconds"),
@@ -64,6 +87,14 @@ def cycle_summary(result: CycleResult) -> dict[str, Any]:
         "ok": result.ok,
         "storage_error": result.storage_error,
         "ms": round(result.timings["total"] * 1000, 2),
+        "resilience": None
+        if state is None
+        else {
+            "breached": state.breached,
+            "memory_tier": state.tier,
+            "detail": {index: s.mode for index, s in state.indices.items()},
+            "budget_remaining": state.budget.remaining,
+        },
     }
 
 
@@ -87,9 +118,9 @@ def write_file(path: Path, data: bytes) -> None:
 
 def cmd_simulate(args: argparse.Namespace) -> int:
     from .metrics.registry import exposition
+    from .resilience.fault_spec import fault_plan
 
     settings = _settings(args)
-    runtime = _runtime(settings)
     start = args.start or datetime.combine(
         market_date(datetime.now(IST)), datetime.min.time(), IST
     ).replace(hour=9, minute=15)
@@ -100,6 +131,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             f"{args.cycles} cycles of {settings.interval_seconds:g} s from {start.isoformat()} "
             "run the simulated clock past the year 9999"
         ) from None
+    try:
+        faults = fault_plan(settings.resilience.faults, start, settings.interval_seconds)
+    except OverflowError:
+        raise ConfigError(
+            "a fault's cycle range runs the simulated clock past the year 9999"
+        ) from None
+    runtime = _runtime(settings, "simulated", faults)
     results = []
     for number, now in enumerate(simulated_clock(start, settings.interval_seconds, args.cycles), 1):
         result = runtime.cycle(number, now)
@@ -107,7 +145,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             raise StorageError(result.storage_error)
         results.append(result)
         if not args.json:
-            print(_line(result))
+            print(_line(result), flush=True)
+        _log(result)
     if args.metrics_out is not None:
         write_file(args.metrics_out, exposition(runtime.metrics))
     if args.json:
@@ -156,6 +195,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     runtime = _runtime(settings)
+    if settings.resilience.faults:
+        print("g6: resilience.faults apply to g6 simulate only", file=sys.stderr, flush=True)
     retention = AutoPrune(settings, runtime.metrics)
     stop = _Stop()
     signal.signal(signal.SIGTERM, stop)
@@ -190,6 +231,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
             else:
                 line = json.dumps(cycle_summary(result)) if args.json else _line(result)
                 print(line, flush=True)
+                _log(result)
             if number % settings.integrity_every_cycles == 0:
                 _check_panels(runtime, settings)
             tick += settings.interval_seconds

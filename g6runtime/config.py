@@ -15,9 +15,12 @@ from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .resilience.fault_spec import FaultSpec
 
 INDEX_NAMES: tuple[str, ...] = ("NIFTY", "BANKNIFTY", "FINNIFTY", "SENSEX")
 EXPIRY_RULES: tuple[str, ...] = ("this_week", "next_week", "this_month", "next_month")
@@ -31,6 +34,21 @@ class RetentionSettings:
     protect_today: bool = True
     prune_csv: bool = True
     prune_influx: bool = False
+
+
+@dataclass(frozen=True)
+class ResilienceSettings:
+    """The fault budget, adaptive detail and memory tiers (see g6runtime/resilience)."""
+
+    sla_fraction: float = 0.8
+    window_cycles: int = 20
+    allowed_breaches: int = 4
+    degrade_after: int = 2
+    band_strikes: int = 2
+    memory_tier_mb: tuple[float, float, float] = (1024.0, 1536.0, 2048.0)
+    memory_hysteresis_percent: float = 10.0
+    force_memory_tier: int | None = None
+    faults: tuple[FaultSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,7 @@ class Settings:
     hmac_key: bytes | None = field(default=None, repr=False)
     integrity_every_cycles: int = 10
     retention: RetentionSettings = RetentionSettings()
+    resilience: ResilienceSettings = ResilienceSettings()
 
 
 def _int(name: str, raw: str) -> int:
@@ -194,7 +213,24 @@ def _from_file(base: Settings, data: Mapping[str, Any]) -> Settings:
         changes["integrity_every_cycles"] = panels["integrity_every_cycles"]
     if "retention" in data:
         changes["retention"] = RetentionSettings(**data["retention"])
+    if "resilience" in data:
+        changes["resilience"] = _resilience(data["resilience"])
     return replace(base, **changes)
+
+
+def _resilience(block: Mapping[str, Any]) -> ResilienceSettings:
+    from .resilience.fault_spec import FaultSpecError, parse_fault
+
+    values = dict(block)
+    if "memory_tier_mb" in values:
+        values["memory_tier_mb"] = tuple(values["memory_tier_mb"])
+    faults = []
+    for position, text in enumerate(values.pop("faults", [])):
+        try:
+            faults.append(parse_fault(text))
+        except FaultSpecError as exc:
+            raise ConfigError(f"resilience.faults[{position}]: {exc}") from None
+    return ResilienceSettings(**values, faults=tuple(faults))
 
 
 def _validate(s: Settings) -> Settings:
@@ -209,6 +245,18 @@ def _validate(s: Settings) -> Settings:
     for index, step in s.strike_steps.items():
         if step < 1:
             raise ConfigError(f"strike step for {index} must be a positive integer, got {step}")
+    r = s.resilience
+    if r.allowed_breaches > r.window_cycles:
+        raise ConfigError(
+            f"resilience.allowed_breaches ({r.allowed_breaches}) must not exceed "
+            f"resilience.window_cycles ({r.window_cycles})"
+        )
+    limits = [round(mb * 1024 * 1024) for mb in r.memory_tier_mb]  # as the model reads them
+    if len(limits) != 3 or limits != sorted(set(limits)) or limits[0] < 1:
+        raise ConfigError(
+            "resilience.memory_tier_mb must be three strictly increasing limits, got "
+            + ", ".join(f"{mb:g}" for mb in r.memory_tier_mb)
+        )
     return s
 
 

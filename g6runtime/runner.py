@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .collectors.cycle import CycleResult, Universe, run_cycle
 from .collectors.publish import publish
 from .config import Settings
+from .errors import StorageError
 from .metrics.registry import Metrics, build_registry
 from .metrics.spec import load_spec
 from .providers.base import Provider
+from .resilience.controller import Resilience
+from .resilience.publish import publish_resilience
+from .resilience.state import Clock
 from .storage.csv_sink import CsvSink
 
 if TYPE_CHECKING:
     from .panels.writer import PanelPublisher
+    from .providers.faults import FaultPlan
 
 
 def universe(settings: Settings) -> Universe:
@@ -35,20 +40,35 @@ def build_metrics(settings: Settings) -> Metrics:
     return build_registry(load_spec(), settings.enable_groups, settings.disable_groups)
 
 
-def synthetic_provider(settings: Settings, seed: int) -> Provider:
+def synthetic_provider(settings: Settings, seed: int, faults: FaultPlan | None = None) -> Provider:
     from .providers.synthetic import SyntheticMarket
 
     return SyntheticMarket(
         seed,
+        faults,
         step_overrides=dict(settings.strike_steps),
         r=settings.risk_free_rate,
         q=settings.dividend_yield,
     )
 
 
+def resilience(settings: Settings, clock: Clock = "measured") -> Resilience:
+    return Resilience(
+        settings.resilience,
+        settings.indices,
+        settings.strikes_per_side,
+        settings.interval_seconds,
+        clock,
+    )
+
+
 @dataclass
 class Runtime:
-    """Everything one process needs to run cycles."""
+    """Everything one process needs to run cycles.
+
+    ``guard`` (built from the settings on the first cycle when not given) plans each
+    cycle's detail and judges its outcome (g6runtime.resilience).
+    """
 
     settings: Settings
     provider: Provider
@@ -56,15 +76,28 @@ class Runtime:
     sink: CsvSink
     timer: Callable[[], float] = time.perf_counter
     panels: PanelPublisher | None = None
+    guard: Resilience | None = None
 
     def cycle(self, number: int, now: datetime) -> CycleResult:
         """Run one cycle, publish its metrics, then write its panels (StorageError if not)."""
+        if self.guard is None:
+            self.guard = resilience(self.settings)
+        plan = self.guard.plan()
         result = run_cycle(
-            number, now, self.provider, universe(self.settings), self.sink, self.timer
+            number, now, self.provider, plan.apply(universe(self.settings)), self.sink, self.timer
         )
+        state = self.guard.observe(result)
+        result = replace(result, resilience=state)
         publish(self.metrics, result)
+        publish_resilience(self.metrics, state)
         if self.panels is not None:
-            self.panels.publish(result)
+            try:
+                self.panels.publish(result)
+            except StorageError:
+                self.metrics.counter("g6_errors_total").labels(
+                    component="panels", category=StorageError.category
+                ).inc()
+                raise
         return result
 
 
@@ -96,12 +129,16 @@ def cycle_registry() -> object:
 
     settings = Settings()
     metrics = build_metrics(settings)
+    guard = resilience(settings, "simulated")
+    plan = guard.plan()
     result = run_cycle(
         1,
         datetime(2026, 11, 26, 9, 15, tzinfo=IST),
         synthetic_provider(settings, 1),
-        universe(settings),
+        plan.apply(universe(settings)),
         None,
     )
-    publish(metrics, result)
+    state = guard.observe(result)
+    publish(metrics, replace(result, resilience=state))
+    publish_resilience(metrics, state)
     return metrics.registry

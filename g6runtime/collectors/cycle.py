@@ -6,6 +6,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from ..errors import StorageError
 from ..market.indices import get_index
@@ -16,10 +17,18 @@ from .model import OptionRow, OverviewRow, tag_bit
 from .stages import Calls, Failure, IndexPlan, QualityIssue, Timer, ValidChain, fetch, resolve
 from .stages import validate as validate_chain
 
+if TYPE_CHECKING:
+    from ..resilience.state import ResilienceState
+
 
 @dataclass(frozen=True)
 class Universe:
-    """What a cycle collects, and the pricing inputs."""
+    """What a cycle collects, and the pricing inputs.
+
+    ``depth`` overrides ``strikes_per_side`` per index; an index in ``overview_only``
+    gets its overview row (PCR and masks from the quotes fetched) but no option rows
+    and no IV solve (the adaptive detail's ``aggregates`` mode).
+    """
 
     indices: tuple[str, ...]
     expiries: tuple[str, ...]
@@ -27,6 +36,8 @@ class Universe:
     strike_steps: Mapping[str, int] = field(default_factory=dict)
     r: float = 0.065
     q: float = 0.012
+    depth: Mapping[str, int] = field(default_factory=dict)
+    overview_only: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -44,11 +55,13 @@ class CycleResult:
     timings: Mapping[str, float]
     written: WriteStats | None
     storage_error: str | None = None
+    resilience: ResilienceState | None = None  # set by the runner after the cycle
 
     @property
     def ok(self) -> bool:
         """A cycle fails when nothing was collected or its rows could not be stored."""
-        return bool(self.options) and self.storage_error is None
+        collected = any(o.collected_mask for o in self.overview)
+        return collected and self.storage_error is None
 
 
 def _rows(chain: ValidChain, plan: IndexPlan, now: datetime, an: Analytics) -> list[OptionRow]:
@@ -134,9 +147,8 @@ def run_cycle(
     plans, chains = [], []
     for index in universe.indices:
         step = get_index(index, universe.strike_steps).strike_step
-        plan = resolve(
-            provider, index, step, universe.expiries, universe.strikes_per_side, now, calls, timer
-        )
+        n = universe.depth.get(index, universe.strikes_per_side)
+        plan = resolve(provider, index, step, universe.expiries, n, now, calls, timer)
         if plan is not None:
             plans.append(plan)
             chains.extend(fetch(provider, plan, now, calls, timer))
@@ -145,10 +157,12 @@ def run_cycle(
     valid = [validate_chain(c, issues) for c in chains]
     t2 = timer()
     spots = {p.index: p.spot for p in plans}
-    an = compute(valid, spots, now, universe.r, universe.q)
+    detailed = [c for c in valid if c.index not in universe.overview_only]
+    an = compute(detailed, spots, now, universe.r, universe.q)
     by_index = {p.index: p for p in plans}
-    options = [row for c in valid for row in _rows(c, by_index[c.index], now, an)]
-    overview = [_overview(p, universe.expiries, options, now) for p in plans]
+    rows = [row for c in valid for row in _rows(c, by_index[c.index], now, an)]
+    options = [r for r in rows if r.index not in universe.overview_only]
+    overview = [_overview(p, universe.expiries, rows, now) for p in plans]
     t3 = timer()
     written, error = None, None
     if sink is not None:

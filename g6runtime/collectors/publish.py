@@ -1,11 +1,27 @@
-"""The publish stage: a cycle result → the metrics declared in docs/metrics_spec.yaml."""
+"""The publish stage: a cycle result → the metrics declared in docs/metrics_spec.yaml.
+
+Errors follow the one taxonomy of g6runtime.errors: every failure counts once in
+``g6_errors_total{component,category}``, ``category`` being the failure's G6Error
+category and ``component`` where it arose (``provider`` for a source that failed to
+answer, ``collector`` for data the collector could not use, ``storage`` for the sink).
+Under memory pressure (``result.resilience.option_metrics`` false) the per-option
+series are dropped: the solver-iteration histogram gets one observation per leg.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 
+from ..errors import ProviderError, StorageError
 from ..metrics.registry import Metrics
 from .cycle import CycleResult
+from .stages import Failure
+
+
+def error_labels(failure: Failure) -> tuple[str, str]:
+    """``(component, category)`` of ``g6_errors_total`` for one failure."""
+    component = "provider" if failure.category == ProviderError.category else "collector"
+    return component, failure.category
 
 
 def publish(metrics: Metrics, result: CycleResult) -> None:
@@ -33,20 +49,18 @@ def publish(metrics: Metrics, result: CycleResult) -> None:
             metrics.counter("g6_iv_estimation_failure_total").labels(index=index, expiry=tag).inc(
                 failed
             )
-    for index, iterations in result.iterations.items():
+    per_option = result.resilience is None or result.resilience.option_metrics
+    for index, iterations in result.iterations.items() if per_option else ():
         hist = metrics.histogram("g6_iv_solver_iterations").labels(index=index)
         for n in iterations:
             hist.observe(n)
     for (index, kind), n in Counter((i.index, i.kind) for i in result.issues).items():
         metrics.counter("g6_data_quality_issues_total").labels(index=index, kind=kind).inc(n)
     for f in result.failures:
-        if f.kind in ("error", "timeout"):
+        if f.kind in ("error", "timeout") and f.category == ProviderError.category:
             metrics.counter("g6_provider_errors_total").labels(index=f.index, kind=f.kind).inc()
-            metrics.counter("g6_errors_total").labels(
-                component="provider", category="provider"
-            ).inc()
-        else:  # the provider answered, but its expiry list cannot satisfy a rule
-            metrics.counter("g6_errors_total").labels(component="collector", category="data").inc()
+        component, category = error_labels(f)
+        metrics.counter("g6_errors_total").labels(component=component, category=category).inc()
     for seconds in result.provider_durations:
         metrics.histogram("g6_provider_request_duration_seconds").observe(seconds)
     if result.written is not None:
@@ -55,4 +69,6 @@ def publish(metrics: Metrics, result: CycleResult) -> None:
         for index, files in result.written.files_by_index.items():
             metrics.counter("g6_csv_day_files_total").labels(index=index).inc(files)
     if result.storage_error is not None:
-        metrics.counter("g6_errors_total").labels(component="storage", category="storage").inc()
+        metrics.counter("g6_errors_total").labels(
+            component="storage", category=StorageError.category
+        ).inc()

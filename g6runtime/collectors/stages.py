@@ -2,7 +2,12 @@
 
 resolve → fetch → validate → analytics → rows. Provider failures are caught per
 index (resolve) and per expiry (fetch) and become :class:`Failure` values, so one
-failing index never stops the others.
+failing index never stops the others: ``ProviderError`` of the taxonomy (its
+``ProviderTimeout`` a timeout), a ``DataError`` a provider raises about its own
+answer, and the network errors an adapter may let through (``TimeoutError`` a
+timeout, any other ``OSError`` an error). An unusable index level (not a positive
+finite number, or too small for a strike ladder) is a data failure of that index.
+Each failure carries the ``category`` of the error taxonomy (g6runtime.errors).
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ from datetime import date, datetime
 from functools import partial
 from typing import TypeVar, cast
 
+from ..errors import DataError, G6Error
+from ..errors import ProviderError as SourceError
 from ..market.calendar import expiry_reference_date
 from ..market.expiries import ExpiryResolutionError, ExpiryRule, resolve_expiry
 from ..market.strikes import atm_strike, strike_ladder
-from ..providers.base import Provider, ProviderError, ProviderTimeout, Quote
+from ..providers.base import Provider, ProviderTimeout, Quote
 
 Timer = Callable[[], float]
 T = TypeVar("T")
@@ -33,6 +40,7 @@ class Failure:
     kind: str  # error | timeout | expiry
     message: str
     expiry_tag: str | None = None
+    category: str = SourceError.category  # the G6Error category: provider | data
 
 
 @dataclass(frozen=True)
@@ -93,10 +101,11 @@ def _call(
     start = timer()
     try:
         return fn()
-    except ProviderTimeout as exc:
-        calls.failures.append(Failure(index, stage, "timeout", str(exc), tag))
-    except ProviderError as exc:
-        calls.failures.append(Failure(index, stage, "error", str(exc), tag))
+    except (ProviderTimeout, TimeoutError) as exc:
+        calls.failures.append(Failure(index, stage, "timeout", str(exc) or repr(exc), tag))
+    except (SourceError, DataError, OSError) as exc:
+        category = exc.category if isinstance(exc, G6Error) else SourceError.category
+        calls.failures.append(Failure(index, stage, "error", str(exc) or repr(exc), tag, category))
     finally:
         calls.durations.append(timer() - start)
     return None
@@ -117,8 +126,12 @@ def resolve(
     listed = _call(lambda: provider.expiries(index, now), index, "expiries", calls, timer)
     if spot is None or listed is None:
         return None
-    if not spot > 0:
-        calls.failures.append(Failure(index, "spot", "error", f"unusable index price {spot!r}"))
+    try:
+        atm = atm_strike(spot, step)
+        ladder = strike_ladder(atm, step, n)
+    except ValueError as exc:
+        message = f"unusable index price {spot!r}: {exc}"
+        calls.failures.append(Failure(index, "spot", "error", message, None, DataError.category))
         return None
     today = expiry_reference_date(now)
     expiries: dict[str, date] = {}
@@ -126,9 +139,9 @@ def resolve(
         try:
             expiries[rule] = resolve_expiry(cast(ExpiryRule, rule), listed, today)
         except ExpiryResolutionError as exc:
-            calls.failures.append(Failure(index, "resolve", "expiry", str(exc), rule))
-    atm = atm_strike(spot, step)
-    return IndexPlan(index, spot, atm, step, strike_ladder(atm, step, n), expiries)
+            failure = Failure(index, "resolve", "expiry", str(exc), rule, DataError.category)
+            calls.failures.append(failure)
+    return IndexPlan(index, spot, atm, step, ladder, expiries)
 
 
 def fetch(

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..collectors.cycle import CycleResult
 from ..collectors.model import OptionRow, tag_bit
+from ..resilience.panel import resilience_data
 from .envelope import num
 
 Data = dict[str, Any]
@@ -52,9 +53,26 @@ def _ms(seconds: float) -> float | None:
     return num(seconds * 1000.0, 3)
 
 
+def _fault_budget(result: CycleResult) -> Data | None:
+    state = result.resilience
+    if state is None:
+        return None
+    b = state.budget
+    return {
+        "breached": state.breached,
+        "breaches": b.breaches,
+        "allowed": b.allowed_breaches,
+        "window_cycles": b.window_cycles,
+        "remaining": b.remaining,
+        "exhausted": b.exhausted,
+    }
+
+
 def system(result: CycleResult, ctx: PanelContext) -> Data:
+    """The cycle's health; the SLA is the resilience layer's (a fraction of the interval)."""
     total = result.timings.get("total", 0.0)
-    budget = ctx.interval_seconds
+    state = result.resilience
+    budget = state.sla_seconds if state is not None else ctx.interval_seconds
     durations = result.provider_durations
     return {
         "ok": result.ok,
@@ -82,6 +100,11 @@ def system(result: CycleResult, ctx: PanelContext) -> Data:
         ],
         "data_quality_issues": len(result.issues),
         "storage_error": result.storage_error,
+        "fault_budget": _fault_budget(result),
+        "events": [
+            {"kind": e.kind, "message": e.message}
+            for e in (state.events if state is not None else ())
+        ],
     }
 
 
@@ -215,4 +238,5 @@ def build(result: CycleResult, ctx: PanelContext, totals: StorageTotals) -> dict
         "indices": indices(result, ctx),
         "analytics": analytics(result, ctx),
         "storage": storage(result, ctx, totals),
+        "resilience": resilience_data(result),
     }

@@ -18,7 +18,7 @@ from typing import Any
 from .version import PANEL_SCHEMA_VERSION
 
 #: The panels every cycle writes, in write order.
-PANEL_NAMES: tuple[str, ...] = ("system", "indices", "analytics", "storage")
+PANEL_NAMES: tuple[str, ...] = ("system", "indices", "analytics", "storage", "resilience")
 MANIFEST_NAME = "manifest.json"
 #: A panel or listed file name: no folders, no hidden files, always ``.json``.
 FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}\.json")

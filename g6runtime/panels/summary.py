@@ -73,6 +73,10 @@ def _system(d: Mapping[str, Any]) -> list[Line]:
     met = ("met", "ok") if sla["met"] else ("MISSED", "bad")
     stages = " · ".join(f"{k} {_f(v, '.1f')}" for k, v in t.items() if k != "total")
     budget = _f(sla["budget_ms"] / 1000 if sla["budget_ms"] is not None else None, "g")
+    events: list[Line] = [
+        [_INDENT, (f"! {e['message']}", "bad" if e["kind"].endswith("exhausted") else "ok")]
+        for e in d.get("events", [])
+    ]
     return [
         [ok, (f" · cycle {_f(t.get('total'), '.1f')} ms · SLA {budget} s ", ""), met],
         [_INDENT, (f"{stages} ms", "dim")],
@@ -85,6 +89,7 @@ def _system(d: Mapping[str, Any]) -> list[Line]:
                 "warn" if d["data_quality_issues"] else "",
             ),
         ],
+        *events,
     ]
 
 
@@ -138,11 +143,39 @@ def _storage(d: Mapping[str, Any]) -> list[Line]:
     ]
 
 
+_MODE_STYLE = {"full": "ok", "band": "warn", "aggregates": "bad"}
+
+
+def _resilience(d: Mapping[str, Any]) -> list[Line]:
+    b, mem, detail = d["budget"], d["memory"], d["detail"]
+    if b is None or mem is None or detail is None:
+        return [[("no resilience state", "dim")]]
+    left = ("EXHAUSTED", "bad") if b["exhausted"] else (f"{b['remaining']} left", "ok")
+    tier = f"tier {mem['tier']}{' (forced)' if mem['forced'] else ''}"
+    lines: list[Line] = [
+        [
+            ("budget ", ""),
+            left,
+            (f" · {b['breaches']}/{b['allowed']} breaches in {b['cycles']}/", ""),
+            (f"{b['window_cycles']} cycles · memory {tier}, ±{mem['strikes_per_side']}", ""),
+        ]
+    ]
+    spans: list[Span] = [_INDENT, ("detail", "dim")]
+    for index, i in detail["indices"].items():
+        spans.append((f" {index} " if len(spans) == 2 else f" · {index} ", ""))
+        spans.append((i["mode"], _MODE_STYLE[i["mode"]]))
+        if i["next_mode"] != i["mode"]:
+            spans.append((f"→{i['next_mode']}", "dim"))
+    lines.append(spans)
+    return lines
+
+
 _RENDER: dict[str, Callable[[Mapping[str, Any]], list[Line]]] = {
     "system": _system,
     "indices": _indices,
     "analytics": _analytics,
     "storage": _storage,
+    "resilience": _resilience,
 }
 
 

@@ -47,6 +47,7 @@ FULL_CONFIG: dict[str, Any] = {
     },
     "panels": {"integrity_every_cycles": 3},
     "retention": {"enabled": True, "dry_run": False, "max_age_days": 10},
+    "resilience": {"window_cycles": 10, "allowed_breaches": 3, "faults": ["error:NIFTY:2-3"]},
 }
 
 
@@ -62,6 +63,9 @@ def expect_full_config(s: Settings) -> None:
     assert s.disable_groups == frozenset({"provider"})
     assert s.integrity_every_cycles == 3
     assert s.retention == RetentionSettings(enabled=True, dry_run=False, max_age_days=10)
+    r = s.resilience
+    assert (r.window_cycles, r.allowed_breaches) == (10, 3)
+    assert [f.text for f in r.faults] == ["error:NIFTY:2-3"]
 
 
 def one_line(exc: pytest.ExceptionInfo[ConfigError]) -> str:
@@ -384,6 +388,7 @@ def test_settings_fields_are_all_covered_by_the_full_config() -> None:
         "disable_groups",
         "integrity_every_cycles",
         "retention",
+        "resilience",
     }
 
 

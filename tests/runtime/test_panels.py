@@ -55,6 +55,7 @@ def test_every_panel_has_the_spec_envelope(ran: tuple[Path, Runtime, list[CycleR
         "analytics.json",
         "indices.json",
         "manifest.json",
+        "resilience.json",
         "storage.json",
         "system.json",
     ]
@@ -74,8 +75,9 @@ def test_panel_values_are_the_cycle_results(ran: tuple[Path, Runtime, list[Cycle
     system = load(folder, "system")["data"]
     assert system["ok"] is True and system["failures"] == []
     assert system["timings_ms"]["total"] == round(last.timings["total"] * 1000, 3)
-    assert system["sla"]["budget_ms"] == rt.settings.interval_seconds * 1000
-    assert system["sla"]["met"] is (last.timings["total"] <= rt.settings.interval_seconds)
+    sla = rt.settings.interval_seconds * rt.settings.resilience.sla_fraction
+    assert system["sla"]["budget_ms"] == round(sla * 1000, 3)
+    assert system["sla"]["met"] is (last.timings["total"] <= sla)
     assert system["provider"]["calls"] == len(last.provider_durations)
 
     indices = load(folder, "indices")["data"]["indices"]
@@ -249,7 +251,7 @@ def test_temp_files_never_end_in_json_and_orphans_are_removed(
     monkeypatch.setattr(writer.write_atomic.__globals__["os"], "replace", spy)
     run_cycles(tmp_path, 1)
     monkeypatch.undo()
-    assert len(seen) == 5
+    assert len(seen) == 6
     assert all(n.startswith(".") and n.endswith(".tmp") and ".json." in n for n in seen)
 
     folder = tmp_path / "panels"

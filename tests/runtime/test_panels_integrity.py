@@ -129,6 +129,7 @@ def test_missing_unlisted_unreadable_and_manifest_problems(unsigned: Path) -> No
         "manifest.json": "ok",
         "analytics.json": "unreadable",
         "indices.json": "ok",
+        "resilience.json": "ok",
         "storage.json": "missing",
         "system.json": "ok",
         "extra.json": "unlisted",
@@ -285,7 +286,7 @@ def test_a_first_cycle_without_a_manifest_yet(tmp_path: Path) -> None:
 def test_cli_text_and_exit_codes(capsys: pytest.CaptureFixture[str], unsigned: Path) -> None:
     status, out, err = cli(capsys, "integrity", "--panels-dir", str(unsigned))
     assert status == 0 and err == ""
-    assert "ok: 4 panels match manifest cycle 2" in out
+    assert "ok: 5 panels match manifest cycle 2" in out
     for name in FILES:
         assert f"ok                      info      {name}" in out
     rewrite(unsigned, "system.json", data={})
@@ -306,7 +307,7 @@ def test_cli_json(capsys: pytest.CaptureFixture[str], unsigned: Path) -> None:
         "severity": "critical",
         "detail": "listed in the manifest, not on disk",
     }
-    assert doc["counts"] == {"ok": 4, "missing": 1}
+    assert doc["counts"] == {"ok": 5, "missing": 1}
 
 
 def test_cli_missing_folder_is_one_line_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -343,7 +344,7 @@ def test_simulate_integrity_summary_end_to_end(tmp_path: Path) -> None:
         ["manifest.json", *FILES]
     )
     integ = g6("integrity", cwd=tmp_path)
-    assert integ.returncode == 0 and "ok: 4 panels match manifest cycle 5" in integ.stdout
+    assert integ.returncode == 0 and "ok: 5 panels match manifest cycle 5" in integ.stdout
     summ = g6("summary", cwd=tmp_path)
     assert summ.returncode == 0 and summ.stderr == "" and "\x1b[" not in summ.stdout
     signed = g6(
