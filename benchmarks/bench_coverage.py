@@ -1,9 +1,9 @@
 """critical_coverage measuring a few modules itself, against pytest-cov measuring the package.
 
-  python benchmarks/bench_coverage.py [--runs 15] [--suite tests/runtime] [-n 2]
+  python benchmarks/bench_coverage.py [--runs 15] [--suite "PATHS"] [-n 2]
 
-Both sides run this repository's suite (default: tests/runtime, which exercises
-g6runtime) with the g6gov plugin loaded:
+Both sides run this repository's tests that exercise the critical modules (the cycle,
+CSV sink, IV solver, metrics registry and panel tests) with the g6gov plugin loaded:
   baseline:  pytest --cov=g6runtime          (pytest-cov measures the whole package)
   candidate: pytest                          (the plugin measures the critical modules)
 Alternating runs, minimum CPU and median wall compared. Target: wall ratio <= 1.0.
