@@ -97,3 +97,24 @@ def alternate(
         b.append(run_once(base, cwd, env))
         c.append(run_once(cand, cwd, env))
     return Comparison(name, b, c)
+
+
+def instructions(cmd: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> int:
+    """Instructions executed by ``cmd`` under valgrind's callgrind: repeatable where CPU
+    time is not (these VMs vary by tens of percent between identical runs)."""
+    import re
+
+    full = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd]
+    proc = subprocess.run(
+        full,
+        cwd=cwd,
+        env=None if env is None else {**os.environ, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    match = re.search(r"Collected\s*:\s*(\d+)", proc.stderr)
+    if proc.returncode != 0 or match is None:
+        raise SystemExit(f"callgrind run failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return int(match.group(1))

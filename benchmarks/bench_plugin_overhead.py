@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import alternate
+from _timing import alternate, instructions
 
 PYPROJECTS = {
     "no-config": '[project]\nname = "demo"\nversion = "1.0"\n',
@@ -37,6 +37,11 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=15)
     ap.add_argument("--tests", type=int, default=2000)
     ap.add_argument("--variant", choices=sorted(PYPROJECTS), action="append")
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions with valgrind (slow, but repeatable)",
+    )
     args = ap.parse_args()
     env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
@@ -53,6 +58,14 @@ def main() -> int:
                 env=env,
             )
             print("\n".join(cmp.lines()), flush=True)
+            if args.instructions:
+                b = instructions(base, root, env)
+                c = instructions([*base, "-p", "g6gov"], root, env)
+                print(
+                    f"  instructions (callgrind): baseline {b:,} candidate {c:,} "
+                    f"ratio {c / b:.4f} ({(c / b - 1) * 100:+.2f} %)",
+                    flush=True,
+                )
     return 0
 
 
