@@ -163,6 +163,10 @@ class Governance:
         baseline, error = self._baseline("slow_tests")
         timings = self.timings
         result.extra["slowest"] = slow.slowest(timings)
+        result.notes = [
+            f"slowest: {entry['seconds']:.2f}s {entry['nodeid']}"
+            for entry in result.extra["slowest"][:5]
+        ]
         if error is not None:
             result.findings = [error]
             return result, None

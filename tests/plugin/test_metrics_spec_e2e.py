@@ -68,22 +68,27 @@ def test_conforming_registry_is_ok(pytester: pytest.Pytester, xdist: list[str]) 
     assert governance_lines(result.outlines) == ["metrics_spec (enforce): ok"]
 
 
-def test_drift_types_and_labels_are_reported(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("xdist", XDIST)
+def test_drift_types_and_labels_are_reported(pytester: pytest.Pytester, xdist: list[str]) -> None:
     extra = (
-        "from prometheus_client import Histogram\n"
-        "    Histogram('app_undeclared_seconds', 'x', registry=registry)"
+        "from prometheus_client import Histogram, Summary\n"
+        "    Histogram('app_undeclared_seconds', 'x', registry=registry)\n"
+        "    Summary('app_workers', 'x', registry=registry)"
     )
-    project(pytester, "reg_drift", ["a"], depth_labels=("queue", "host"), extra=extra)
+    module = f"reg_drift_{len(xdist)}"
+    project(pytester, module, ["a"], depth_labels=("queue", "host"), extra=extra)
     spec = SPEC + (
+        "- name: app_workers\n  type: gauge\n  labels: []\n  group: jobs\n"
+        "  stability: beta\n  description: a summary in the registry\n"
         "- name: app_zmissing\n  type: gauge\n  labels: []\n  group: jobs\n"
         "  stability: beta\n  description: never registered\n"
     )
     (pytester.path / "metrics.yaml").write_text(spec)
     report = pytester.path / "r.json"
-    result = pytester.runpytest("--g6-enforce", f"--g6-report={report}")
+    result = pytester.runpytest(*xdist, "--g6-enforce", f"--g6-report={report}")
     assert result.ret == 1
     codes = sorted(f["code"] for f in read_report(report)["checks"]["metrics_spec"]["findings"])
-    assert codes == ["MET001", "MET003", "MET005"]
+    assert codes == ["MET001", "MET002", "MET003", "MET005"]
 
 
 def test_spec_problems_point_at_the_spec_line(pytester: pytest.Pytester) -> None:

@@ -88,6 +88,7 @@ def test_report_without_findings_is_ok_and_valid(pytester: pytest.Pytester) -> N
     assert check["status"] == "ok"
     assert check["findings"] == []
     assert check["slowest"][0]["nodeid"] == "test_x.py::test_slow"
+    result.stdout.fnmatch_lines(["  slowest: 0.*s test_x.py::test_slow", "  slowest: *test_fast"])
     assert not list(out.parent.glob("*.tmp"))
 
 
