@@ -11,7 +11,6 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ SCHEMA_VERSION = 1
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """A JSON Schema shipped in ``pytest_g6gov/schemas``."""
+    from importlib import resources
+
     text = resources.files("pytest_g6gov").joinpath("schemas", name).read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
@@ -35,14 +36,14 @@ def baseline_path(baseline_dir: Path, check: str) -> Path:
 
 def load_baseline(path: Path, check: str, rel: str) -> dict[str, float] | None:
     """Entries of the baseline at ``path`` (None when the file does not exist)."""
-    import jsonschema
-
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(rel, None, f"baseline cannot be read: {exc}") from None
+    import jsonschema
+
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .checks.critical_coverage import OwnCoverage
+if TYPE_CHECKING:
+    from .checks.critical_coverage import OwnCoverage
+
 from .config import GovConfig
 from .governance import Flags, Governance, Measured, Outcome
 from .report import SECTION_TITLE, section_lines
