@@ -108,15 +108,15 @@ class Governance:
             paths.add(_rel(self.gov.root, self.flags.report))
         return frozenset(p for p in paths if p)
 
-    def add_timing(
-        self, nodeid: str, seconds: float, marked: bool, path: str | None, line: int | None
-    ) -> None:
+    def add_timing(self, nodeid: str, seconds: float, path: str | None, line: int | None) -> None:
         """Add one phase (setup, call or teardown) of a test's time."""
         self._seconds[nodeid] = self._seconds.get(nodeid, 0.0) + seconds
-        if marked:
-            self._marked.add(nodeid)
         if nodeid not in self._where:
             self._where[nodeid] = (path, line)
+
+    def set_marked(self, nodeids: set[str]) -> None:
+        """The tests that carry the slow marker (exempt from the threshold)."""
+        self._marked = set(nodeids)
 
     @property
     def timings(self) -> dict[str, slow.Timing]:

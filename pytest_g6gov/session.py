@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -30,21 +29,34 @@ def _any_flag(flags: Flags) -> bool:
     return flags.enforce or flags.update_baselines or flags.accept_regressions or bool(flags.report)
 
 
-class _MarkerAnnotator:
-    """Puts the marker verdict on each report so it crosses from xdist workers."""
+class _MarkedTests:
+    """Which collected tests carry the slow marker: worked out once at collection; an xdist
+    worker sends its set to the controller at the end of its session."""
 
     def __init__(self, marker: str) -> None:
         self.marker = marker
+        self.marked: set[str] = set()
 
-    @pytest.hookimpl(wrapper=True)
-    def pytest_runtest_makereport(
-        self, item: pytest.Item, call: pytest.CallInfo[None]
-    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        report = yield
-        if call.when == "teardown":  # one verdict per test; teardown always runs
-            marked = item.get_closest_marker(self.marker) is not None
-            report.g6_marked = marked  # type: ignore[attr-defined]
-        return report
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.marked.update(
+            item.nodeid for item in session.items if item.get_closest_marker(self.marker)
+        )
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput["g6gov_marked"] = sorted(self.marked)
+
+
+class _XdistMarked:
+    """Merges the workers' marked tests on the controller (registered only with xdist)."""
+
+    def __init__(self, marked: _MarkedTests) -> None:
+        self.marked = marked
+
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        self.marked.marked.update(getattr(node, "workeroutput", {}).get("g6gov_marked", ()))
 
 
 class _CoverageStopper:
@@ -106,8 +118,10 @@ class _Controller:
         flags: Flags,
         own: OwnCoverage | None,
         parser: pytest.Parser,
+        marked: _MarkedTests | None,
     ) -> None:
         self.config = config
+        self.marked = marked
         self.own = own
         self.parser = parser
         self.gov = gov
@@ -122,7 +136,6 @@ class _Controller:
         self.governance.add_timing(
             report.nodeid,
             report.duration,
-            bool(getattr(report, "g6_marked", False)),
             fspath,
             None if lineno is None else lineno + 1,
         )
@@ -141,6 +154,8 @@ class _Controller:
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         measured = _measure(self.config, self.gov, self.own)
+        if self.marked is not None:
+            self.governance.set_marked(self.marked.marked)
         self.outcome = self.governance.finish(self._partial(session, exitstatus), measured)
         if self.outcome.failing and session.exitstatus in (0, 5):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
@@ -167,14 +182,18 @@ def register(
             "while updating the baselines)"
         )
     slow_cfg = gov.checks.get("slow_tests")
+    marked = None
     if slow_cfg is not None:
         marker = str(slow_cfg.options["marker"])
         config.addinivalue_line("markers", f"{marker}: exempt from the g6gov slow_tests threshold")
-        config.pluginmanager.register(_MarkerAnnotator(marker), "g6gov-slow-marker")
+        marked = _MarkedTests(marker)
+        config.pluginmanager.register(marked, "g6gov-slow-marker")
+        if config.pluginmanager.hasplugin("xdist"):
+            config.pluginmanager.register(_XdistMarked(marked), "g6gov-xdist-marked")
     if own is not None:
         config.pluginmanager.register(_CoverageStopper(own), "g6gov-coverage")
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_XdistCoverage(own), "g6gov-xdist-coverage")
     if not hasattr(config, "workerinput"):
-        controller = _Controller(config, gov, flags, own, parser)
+        controller = _Controller(config, gov, flags, own, parser, marked)
         config.pluginmanager.register(controller, "g6gov-controller")

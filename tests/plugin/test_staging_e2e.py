@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .helpers import SLOW_TEST, governance_lines, make_project, read_report
+from .helpers import SLOW_TEST, XDIST, governance_lines, make_project, read_report
 
 ALWAYS_SLOW = "[tool.g6gov.slow_tests]\nthreshold_seconds = 0.0\n"
 
@@ -101,21 +101,23 @@ def test_report_schema_rejects_a_broken_report() -> None:
         validate_report({"schema_version": 1, "release": None, "checks": {"x": {"mode": "loud"}}})
 
 
-def test_marked_test_is_exempt(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("xdist", XDIST)
+def test_marked_test_is_exempt(pytester: pytest.Pytester, xdist: list[str]) -> None:
     make_project(pytester, ALWAYS_SLOW + "mode = 'enforce'\n")
     pytester.makepyfile(test_x="import pytest\n\n@pytest.mark.slow\ndef test_a():\n    pass\n")
-    result = pytester.runpytest("-W", "error::pytest.PytestUnknownMarkWarning")
+    result = pytester.runpytest(*xdist, "-W", "error::pytest.PytestUnknownMarkWarning")
     assert result.ret == 0
     result.stdout.fnmatch_lines(["slow_tests (enforce): ok"])
 
 
-def test_custom_marker_name(pytester: pytest.Pytester) -> None:
+@pytest.mark.parametrize("xdist", XDIST)
+def test_custom_marker_name(pytester: pytest.Pytester, xdist: list[str]) -> None:
     make_project(pytester, ALWAYS_SLOW + "marker = 'sluggish'\nmode = 'enforce'\n")
     pytester.makepyfile(
         test_x="import pytest\n\n@pytest.mark.sluggish\ndef test_a():\n    pass\n\n"
         "@pytest.mark.slow\ndef test_b():\n    pass\n"
     )
-    result = pytester.runpytest()
+    result = pytester.runpytest(*xdist)
     assert result.ret == 1
     lines = governance_lines(result.outlines)
     assert any("test_b" in line for line in lines if line.startswith("SLOW001"))
