@@ -24,9 +24,17 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=15)
-    ap.add_argument("--suite", default="tests/runtime")
-    ap.add_argument("-n", default="2", help="xdist workers ('0' for none)")
+    ap.add_argument(
+        "--suite",
+        default="tests/runtime/test_cycle.py tests/runtime/test_csv_sink.py "
+        "tests/runtime/test_analytics.py tests/runtime/test_metrics.py "
+        "tests/runtime/test_panels.py",
+        help="space-separated test paths (the tests that exercise the critical modules)",
+    )
+    ap.add_argument("-n", default="0", help="xdist workers ('0': no xdist)")
     args = ap.parse_args()
+    # A path on the command line makes the run partial, which skips critical_coverage:
+    # the suite is given as testpaths so both sides are standard runs.
     common = [
         sys.executable,
         "-m",
@@ -34,15 +42,11 @@ def main() -> int:
         "-q",
         "-p",
         "no:cacheprovider",
-        args.suite,
-        "-n",
-        args.n,
-        "-p",
-        "no:randomly",
+        "-o",
+        f"testpaths={args.suite}",
     ]
-    # A path on the command line makes the run partial, which skips critical_coverage:
-    # run the suite through testpaths instead so both sides are standard runs.
-    common = [*common[:6], "-o", f"testpaths={args.suite}", *common[7:]]
+    if args.n != "0":
+        common += ["-n", args.n]
     base = [*common, "--cov=g6runtime", "--cov-report="]
     cand = list(common)
     cmp = alternate(
