@@ -24,6 +24,8 @@ from g6runtime.cli import main
 from g6runtime.market.calendar import IST
 from g6runtime.panels.version import PANEL_SCHEMA_VERSION
 
+from .support import clean_env, run_g6
+
 START = "2026-11-26T09:15"
 INDICES = ("NIFTY", "BANKNIFTY", "FINNIFTY", "SENSEX")
 TAGS = ("this_week", "next_week", "this_month", "next_month")
@@ -38,25 +40,6 @@ OVERVIEW_HEADER = (
     "missing_mask"
 )
 Tree = dict[str, bytes]
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("G6_")}
-    env.update(extra)
-    return env
-
-
-def run_g6(
-    *args: str, cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "g6runtime", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        env=clean_env() if env is None else env,
-    )
 
 
 def g6(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

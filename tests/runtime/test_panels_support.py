@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +13,8 @@ from g6runtime.market.calendar import IST
 from g6runtime.runner import Runtime, build_metrics, panel_publisher, simulated_clock
 from g6runtime.runner import synthetic_provider as provider
 from g6runtime.storage.csv_sink import CsvSink
+
+from .support import clean_env, run_g6
 
 START = datetime(2026, 11, 26, 9, 15, tzinfo=IST)
 START_ISO = "2026-11-26T09:15"
@@ -38,23 +38,13 @@ def run_cycles(
     return rt, [rt.cycle(i, now) for i, now in enumerate(clock, 1)]
 
 
-def env(**extra: str) -> dict[str, str]:
-    out = {k: v for k, v in os.environ.items() if not k.startswith("G6_")}
-    out.update(extra)
-    return out
+env = clean_env
 
 
 def g6(
     *args: str, cwd: Path, environ: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "g6runtime", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        env=env() if environ is None else environ,
-    )
+    return run_g6(*args, cwd=cwd, env=environ)
 
 
 def flip(path: Path, position: int, xor: int) -> bytes:
