@@ -7,6 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+# SPEC §2, written out here (not imported from the sink) so the tests pin the contract.
+OPTION_HEADER = (
+    "timestamp,index,expiry_tag,expiry_date,offset,index_price,atm,strike,ce,pe,tp,"
+    "ce_vol,pe_vol,ce_oi,pe_oi,ce_iv,pe_iv,ce_delta,pe_delta,ce_gamma,pe_gamma,"
+    "ce_theta,pe_theta,ce_vega,pe_vega,ce_rho,pe_rho"
+)
+OVERVIEW_HEADER = (
+    "timestamp,index,index_price,atm,pcr_this_week,pcr_next_week,pcr_this_month,"
+    "pcr_next_month,expiries_expected,expiries_collected,expected_mask,collected_mask,"
+    "missing_mask"
+)
+
 
 def clean_env(**extra: str) -> dict[str, str]:
     """This process's environment without any G6_ variable, plus ``extra``."""

@@ -24,21 +24,11 @@ from g6runtime.cli import main
 from g6runtime.market.calendar import IST
 from g6runtime.panels.version import PANEL_SCHEMA_VERSION
 
-from .support import clean_env, run_g6
+from .support import OPTION_HEADER, OVERVIEW_HEADER, clean_env, run_g6
 
 START = "2026-11-26T09:15"
 INDICES = ("NIFTY", "BANKNIFTY", "FINNIFTY", "SENSEX")
 TAGS = ("this_week", "next_week", "this_month", "next_month")
-OPTION_HEADER = (
-    "timestamp,index,expiry_tag,expiry_date,offset,index_price,atm,strike,ce,pe,tp,"
-    "ce_vol,pe_vol,ce_oi,pe_oi,ce_iv,pe_iv,ce_delta,pe_delta,ce_gamma,pe_gamma,"
-    "ce_theta,pe_theta,ce_vega,pe_vega,ce_rho,pe_rho"
-)
-OVERVIEW_HEADER = (
-    "timestamp,index,index_price,atm,pcr_this_week,pcr_next_week,pcr_this_month,"
-    "pcr_next_month,expiries_expected,expiries_collected,expected_mask,collected_mask,"
-    "missing_mask"
-)
 Tree = dict[str, bytes]
 
 

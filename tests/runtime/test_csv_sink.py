@@ -22,18 +22,10 @@ from g6runtime.errors import StorageError
 from g6runtime.market.calendar import IST
 from g6runtime.storage.csv_sink import CsvSink, option_line, overview_line, read_rows
 
+from .support import OPTION_HEADER, OVERVIEW_HEADER
+
 ROOT = Path(__file__).resolve().parents[2]
 
-OPTION_HEADER = (
-    "timestamp,index,expiry_tag,expiry_date,offset,index_price,atm,strike,ce,pe,tp,"
-    "ce_vol,pe_vol,ce_oi,pe_oi,ce_iv,pe_iv,ce_delta,pe_delta,ce_gamma,pe_gamma,"
-    "ce_theta,pe_theta,ce_vega,pe_vega,ce_rho,pe_rho"
-)
-OVERVIEW_HEADER = (
-    "timestamp,index,index_price,atm,pcr_this_week,pcr_next_week,pcr_this_month,"
-    "pcr_next_month,expiries_expected,expiries_collected,expected_mask,collected_mask,"
-    "missing_mask"
-)
 OPTION_COLUMNS = OPTION_HEADER.split(",")
 OVERVIEW_COLUMNS = OVERVIEW_HEADER.split(",")
 NOW = datetime(2026, 11, 26, 9, 15, tzinfo=IST)
