@@ -89,8 +89,15 @@ def _rel(root: Path, path: Path) -> str | None:
 
 
 class Governance:
-    def __init__(self, gov: GovConfig, flags: Flags, today: date | None = None) -> None:
+    def __init__(
+        self,
+        gov: GovConfig,
+        flags: Flags,
+        today: date | None = None,
+        cache_dir: Callable[[], Path | None] | None = None,
+    ) -> None:
         self.gov = gov
+        self._cache_dir = cache_dir
         self.flags = flags
         self.today = today or date.today()
         self._seconds: dict[str, float] = {}
@@ -133,6 +140,7 @@ class Governance:
             self.today,
             self.never_scan(),
             self.files,
+            None if self._cache_dir is None else self._cache_dir(),
         )
 
     def _static_check(self, name: str, check: CheckConfig) -> CheckResult:
@@ -143,6 +151,8 @@ class Governance:
         result.findings = sorted(
             run_isolated(name, lambda: load_static(name)(ctx)), key=Finding.sort_key
         )
+        result.extra.update(ctx.stats)
+        result.notes.extend(ctx.notes)
         return result
 
     def _baseline(self, check: str) -> tuple[dict[str, float] | None, Finding | None]:

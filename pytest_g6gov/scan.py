@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from .findings import InputError
+from .scan_cache import Identity, identity
 
 SKIP_DIR_NAMES = frozenset(
     {"__pycache__", "node_modules", "site-packages", "build", "dist", "htmlcov", "venv"}
@@ -115,6 +116,7 @@ class FileIndex:
         self._git_checked = False
         self._walks: dict[str, list[str]] = {}
         self._bytes: dict[str, bytes] = {}
+        self._identities: dict[str, Identity | None] = {}
         self._room = cache_limit
 
     def _git(self) -> list[str] | None:
@@ -166,6 +168,13 @@ class FileIndex:
                 continue
             out.append(rel)
         return out
+
+    def identity(self, rel: str) -> Identity | None:
+        """The listed file's identity for the scan cache (None when it has gone); taken
+        once per session, like the bytes, so every check judges the same version."""
+        if rel not in self._identities:
+            self._identities[rel] = identity(os.path.join(self._root_s, rel))
+        return self._identities[rel]
 
     def read(self, rel: str) -> bytes:
         """The bytes of a listed file (OSError when it cannot be read)."""

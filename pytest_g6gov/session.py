@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -108,6 +109,19 @@ def _measure(config: pytest.Config, gov: GovConfig, own: OwnCoverage | None) -> 
         return exc
 
 
+def _cache_dir(config: pytest.Config) -> Path | None:
+    """Where the static checks keep per-file results: pytest's cache folder (none when the
+    cacheprovider plugin is off, e.g. ``-p no:cacheprovider``)."""
+    cache = getattr(config, "cache", None)
+    if cache is None:
+        return None
+    try:
+        directory: Path = cache.mkdir("g6gov")
+    except OSError:  # a read-only checkout: scan everything, as without a cache
+        return None
+    return directory
+
+
 class _Controller:
     """The session's governance on the controller (or the only process without xdist)."""
 
@@ -125,7 +139,7 @@ class _Controller:
         self.own = own
         self.parser = parser
         self.gov = gov
-        self.governance = Governance(gov, flags)
+        self.governance = Governance(gov, flags, cache_dir=lambda: _cache_dir(config))
         self.outcome: Outcome | None = None
         self.timed = "slow_tests" in gov.checks
 

@@ -20,7 +20,9 @@ class CheckContext:
     """What a static check gets: the rootdir, its validated options, release and today.
 
     ``never_scan`` holds rootdir-relative POSIX paths that no check may read as a
-    source (the ``--g6-report`` file, the baseline folder).
+    source (the ``--g6-report`` file, the baseline folder). ``cache_dir`` is where a
+    check may keep per-file results between sessions (None: no cache); a check may
+    put figures in ``stats`` (they go into the report) and lines in ``notes``.
     """
 
     root: Path
@@ -29,6 +31,9 @@ class CheckContext:
     today: date
     never_scan: frozenset[str] = field(default_factory=frozenset)
     files: FileIndex | None = None
+    cache_dir: Path | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def file_index(self) -> FileIndex:
         """The session's shared file index (a private one when none was given)."""

@@ -19,11 +19,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from packaging.version import Version
 
 from ..findings import Finding
 from ..scan import FileIndex
+from ..scan_cache import open_cache
 from . import CheckContext
 from .deprecation_table import EXPECTED_HEADER, DeprecationRow, parse_deprecations
 
@@ -65,7 +67,9 @@ def run(ctx: CheckContext) -> list[Finding]:
         findings.extend(_existing_files(ctx.root, removed, rel))
         index = ctx.file_index()
         files = _scanned_files(ctx, index, rel)
-        findings.extend(scan_references(ctx.root, files, removed, rel, index))
+        findings.extend(
+            scan_references(ctx.root, files, removed, rel, index, ctx.cache_dir, ctx.stats)
+        )
     return sort_findings(findings)
 
 
@@ -213,15 +217,19 @@ def _is_text(data: bytes) -> bool:
     return True
 
 
-def _first_hits(data: bytes, needles: Sequence[_Needle]) -> list[tuple[_Needle, int]]:
-    """(needle, line of its first whole-word occurrence) for every needle found in ``data``."""
-    hits: list[tuple[_Needle, int]] = []
-    for needle in needles:
+Hits = list[tuple[int, int]]
+"""(index of a needle, line of its first whole-word occurrence) for one file."""
+
+
+def _first_hits(data: bytes, needles: Sequence[_Needle]) -> Hits:
+    """(needle index, line of its first whole-word occurrence) for every needle in ``data``."""
+    hits: Hits = []
+    for i, needle in enumerate(needles):
         if needle.term not in data:
             continue
         match = needle.pattern.search(data)
         if match is not None:
-            hits.append((needle, data.count(b"\n", 0, match.start()) + 1))
+            hits.append((i, data.count(b"\n", 0, match.start()) + 1))
     return hits
 
 
@@ -235,29 +243,62 @@ def _reference(row: DeprecationRow, path: str, line: int, table: str) -> Finding
     )
 
 
+def _decode_hits(value: Any) -> Hits | None:
+    if not isinstance(value, list):
+        return None
+    hits: Hits = []
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 2 and all(type(v) is int for v in item)):
+            return None
+        hits.append((item[0], item[1]))
+    return hits
+
+
+def _encode_hits(hits: Hits) -> list[list[int]]:
+    return [[i, line] for i, line in hits]
+
+
+def _file_hits(data: bytes, needles: Sequence[_Needle], may_mention: _Prefilter) -> Hits:
+    if not may_mention(data):
+        return []
+    hits = _first_hits(data, needles)
+    return hits if hits and _is_text(data) else []
+
+
 def scan_references(
     root: Path,
     files: Sequence[str],
     removed: Sequence[DeprecationRow],
     table: str,
     index: FileIndex | None = None,
+    cache_dir: Path | None = None,
+    stats: dict[str, Any] | None = None,
 ) -> list[Finding]:
-    """DEP001 for every removed item referenced in ``files`` (rootdir-relative POSIX paths)."""
+    """DEP001 for every removed item referenced in ``files`` (rootdir-relative POSIX paths).
+
+    With ``cache_dir``, a file unchanged since an earlier session is not read again: its
+    hits for the same removed terms come from the scan cache."""
     needles = _needles(removed)
     may_mention = _Prefilter(needles)
     reader = index if index is not None else FileIndex(root)
+    terms = [n.term.hex() for n in needles]
+    cache = open_cache(cache_dir, "deprecations", terms, _decode_hits, _encode_hits)
     findings: list[Finding] = []
     for rel in files:
-        try:
-            data = reader.read(rel)
-        except (OSError, ValueError):  # vanished, unreadable, or an unusable name: not a source
-            continue
-        if not may_mention(data):
-            continue
-        hits = _first_hits(data, needles)
-        if not hits or not _is_text(data):
-            continue
+        ident = reader.identity(rel) if cache_dir is not None else None
+        hits = cache.get(rel, ident)
+        if hits is None:
+            try:
+                data = reader.read(rel)
+            except (OSError, ValueError):  # vanished, unreadable, or an unusable name
+                continue
+            hits = _file_hits(data, needles, may_mention)
+            cache.put(rel, ident, hits)
         findings.extend(
-            _reference(row, rel, line, table) for needle, line in hits for row in needle.rows
+            _reference(row, rel, line, table)
+            for i, line in hits
+            if 0 <= i < len(needles)
+            for row in needles[i].rows
         )
+    cache.finish(stats)
     return findings

@@ -24,6 +24,7 @@ from typing import Any
 from ..config import CHECK_KEYS
 from ..findings import Finding, InputError
 from ..scan import FileIndex
+from ..scan_cache import ScanCache, open_cache
 from . import CheckContext
 from .env_doc_parser import EnvDoc, EnvEntry, family_pattern, heads_compatible, parse_env_doc
 
@@ -65,6 +66,63 @@ class SourceUses:
         _keep_first(self.heads, head, site)
 
 
+@dataclass
+class FileUses:
+    """One file's uses: (name, line) and (f-string head, line), or why it could not be
+    parsed: (message, line) of its G6G000 finding."""
+
+    names: list[tuple[str, int]] = field(default_factory=list)
+    heads: list[tuple[str, int]] = field(default_factory=list)
+    error: tuple[str, int | None] | None = None
+
+    def add_to(self, rel: str, uses: SourceUses) -> None:
+        for name, line in self.names:
+            uses.add_name(name, (rel, line))
+        for head, line in self.heads:
+            uses.add_head(head, (rel, line))
+        if self.error is not None:
+            uses.errors.append(Finding("G6G000", self.error[0], rel, self.error[1]))
+
+    def encode(self) -> list[Any]:
+        if not self.names and not self.heads and self.error is None:
+            return []  # most files: nothing used
+        error = None if self.error is None else list(self.error)
+        return [[list(n) for n in self.names], [list(h) for h in self.heads], error]
+
+    @classmethod
+    def decode(cls, value: Any) -> FileUses | None:
+        """From :meth:`encode`'s JSON; None when the stored value has another shape."""
+        if value == []:
+            return cls()
+        if not (isinstance(value, list) and len(value) == 3):
+            return None
+        names, heads = _pairs(value[0]), _pairs(value[1])
+        error = value[2]
+        if names is None or heads is None:
+            return None
+        if error is None:
+            return cls(names, heads)
+        if not (isinstance(error, list) and len(error) == 2 and isinstance(error[0], str)):
+            return None
+        if error[1] is not None and type(error[1]) is not int:
+            return None
+        return cls(names, heads, (error[0], error[1]))
+
+
+def _pairs(value: Any) -> list[tuple[str, int]] | None:
+    if not isinstance(value, list):
+        return None
+    out = []
+    for item in value:
+        if not (isinstance(item, list) and len(item) == 2):
+            return None
+        text, line = item
+        if not isinstance(text, str) or type(line) is not int:
+            return None
+        out.append((text, line))
+    return out
+
+
 def _keep_first(found: dict[str, Site], key: str, site: Site) -> None:
     first = found.get(key)
     if first is None or site < first:
@@ -92,28 +150,25 @@ class SourceScanner:
             return False
         return self._candidate is None or self._candidate.search(data) is not None
 
-    def scan(self, files: FileIndex, rel: str, uses: SourceUses) -> None:
-        """Record the uses in one file, or a G6G000 finding when it cannot be read or parsed."""
-        try:
-            data = files.read(rel)
-        except OSError as exc:
-            uses.errors.append(Finding("G6G000", f"cannot read {rel}: {exc.strerror or exc}", rel))
-            return
+    def scan(self, data: bytes, rel: str) -> FileUses:
+        """The uses in one file's bytes, or the G6G000 finding when it cannot be parsed."""
+        uses = FileUses()
         if not self.might_use(data):
-            return
+            return uses
         try:
             tree = ast.parse(data, filename=rel)
         except SyntaxError as exc:  # also bad encodings and NUL bytes
-            uses.errors.append(Finding("G6G000", f"cannot parse {rel}: {exc.msg}", rel, exc.lineno))
-            return
+            uses.error = (f"cannot parse {rel}: {exc.msg}", exc.lineno)
+            return uses
         # NUL bytes on older Pythons; MemoryError/RecursionError: nesting too deep to parse
         except (ValueError, RecursionError, MemoryError) as exc:
             message = f"cannot parse {rel}: {type(exc).__name__}: {exc}"
-            uses.errors.append(Finding("G6G000", message, rel))
-            return
-        self._walk(tree, rel, uses)
+            uses.error = (message, None)
+            return uses
+        self._walk(tree, uses)
+        return uses
 
-    def _walk(self, tree: ast.AST, rel: str, uses: SourceUses) -> None:
+    def _walk(self, tree: ast.AST, uses: FileUses) -> None:
         prefix = self.prefix
         stack: list[object] = [tree]
         while stack:
@@ -121,9 +176,9 @@ class SourceScanner:
             if type(node) is ast.Constant:
                 value = node.value
                 if type(value) is str and value.startswith(prefix):
-                    self._literal(value, (rel, node.lineno), uses)
+                    self._literal(value, node.lineno, uses)
             elif type(node) is ast.JoinedStr:
-                self._fstring(node, rel, uses)
+                self._fstring(node, uses)
                 stack.extend(v for v in node.values if type(v) is not ast.Constant)
             elif isinstance(node, ast.AST):
                 for name in node._fields:
@@ -133,23 +188,21 @@ class SourceScanner:
                     elif isinstance(value, ast.AST):
                         stack.append(value)
 
-    def _literal(self, value: str, site: Site, uses: SourceUses) -> None:
+    def _literal(self, value: str, line: int, uses: FileUses) -> None:
         if self.name.fullmatch(value):
-            uses.add_name(value, site)
+            uses.names.append((value, line))
 
-    def _fstring(self, node: ast.JoinedStr, rel: str, uses: SourceUses) -> None:
+    def _fstring(self, node: ast.JoinedStr, uses: FileUses) -> None:
         parts = node.values
-        site = (rel, node.lineno)
         if all(type(p) is ast.Constant for p in parts):  # f"G6_X": a plain literal
-            self._literal(
-                "".join(str(p.value) for p in parts if type(p) is ast.Constant), site, uses
-            )
+            text = "".join(str(p.value) for p in parts if type(p) is ast.Constant)
+            self._literal(text, node.lineno, uses)
             return
         first = parts[0]
         if type(first) is ast.Constant and isinstance(first.value, str):
             head = first.value
             if head.startswith(self.prefix) and self.head.fullmatch(head):
-                uses.add_head(head, site)
+                uses.heads.append((head, node.lineno))
 
 
 def scan_sources(
@@ -158,8 +211,13 @@ def scan_sources(
     prefix: str,
     exclude: Sequence[str] = (),
     files: FileIndex | None = None,
+    cache_dir: Path | None = None,
+    stats: dict[str, Any] | None = None,
 ) -> SourceUses:
-    """The prefixed names used in the ``*.py`` files under ``sources`` (relative to root)."""
+    """The prefixed names used in the ``*.py`` files under ``sources`` (relative to root).
+
+    With ``cache_dir``, a file unchanged since an earlier session with the same prefix
+    is not read or parsed again: its uses come from the scan cache."""
     scanner = SourceScanner(prefix)
     uses = SourceUses()
     existing = []
@@ -170,8 +228,25 @@ def scan_sources(
             message = f"sources folder {folder!r} does not exist: fix [tool.g6gov.env_docs] sources"
             uses.errors.append(Finding("G6G000", message))
     index = files if files is not None else FileIndex(root)
-    for rel in index.list(existing, exclude=exclude, suffixes=(".py",)):
-        scanner.scan(index, rel, uses)
+    rels = index.list(existing, exclude=exclude, suffixes=(".py",))
+    cache: ScanCache[FileUses] = open_cache(
+        cache_dir, "env_docs", prefix, FileUses.decode, FileUses.encode
+    )
+    for rel in rels:
+        ident = index.identity(rel) if cache_dir is not None else None
+        cached = cache.get(rel, ident)
+        if cached is not None:
+            cached.add_to(rel, uses)
+            continue
+        try:
+            data = index.read(rel)
+        except OSError as exc:
+            uses.errors.append(Finding("G6G000", f"cannot read {rel}: {exc.strerror or exc}", rel))
+            continue
+        found = scanner.scan(data, rel)
+        cache.put(rel, ident, found)
+        found.add_to(rel, uses)
+    cache.finish(stats)
     return uses
 
 
@@ -275,7 +350,13 @@ def run(ctx: CheckContext) -> list[Finding]:
         return [exc.finding()]
     doc = parse_env_doc(text, opts.doc, opts.prefix)
     uses = scan_sources(
-        ctx.root, opts.sources, opts.prefix, sorted(ctx.never_scan), ctx.file_index()
+        ctx.root,
+        opts.sources,
+        opts.prefix,
+        sorted(ctx.never_scan),
+        ctx.file_index(),
+        ctx.cache_dir,
+        ctx.stats,
     )
     allow = _Allow.parse(opts.allow)
     findings = [
