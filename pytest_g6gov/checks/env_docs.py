@@ -137,7 +137,10 @@ class SourceScanner:
         self.name = re.compile(re.escape(prefix) + "[A-Z0-9_]+")
         self.head = re.compile(re.escape(prefix) + "[A-Z0-9_]*")
         raw = prefix.encode("utf-8")
-        self._quick = raw
+        # sre scans for a literal's first byte (rare in most text, e.g. "G"), which beats
+        # ``bytes in`` on a short needle ending in a common byte (``_``): 0.08 s vs 0.13 s
+        # over 112 MB of site-packages (benchmarks/bench_static_scan.py)
+        self._quick = re.compile(re.escape(raw))
         self._candidate = (
             re.compile(rb"[\"']" + re.escape(raw) + rb"[A-Z0-9_]*[\"'{\\]")
             if prefix.isascii()
@@ -146,7 +149,7 @@ class SourceScanner:
 
     def might_use(self, data: bytes) -> bool:
         """Cheap test: False only when no literal in ``data`` can be a prefixed name."""
-        if self._quick not in data:
+        if self._quick.search(data) is None:
             return False
         return self._candidate is None or self._candidate.search(data) is not None
 
