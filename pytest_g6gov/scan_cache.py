@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -43,9 +44,19 @@ def identity(path: str) -> Identity | None:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
 
 
-def fingerprint(check: str, inputs: Any) -> str:
-    """A digest of the check, its result-shaping inputs (JSON-able), the plugin and the format."""
-    blob = json.dumps([FORMAT, __version__, check, inputs], sort_keys=True, ensure_ascii=True)
+def fingerprint(check: str, inputs: Any, code: str | None = None) -> str:
+    """A digest of what a stored result depends on besides the file: the check and its
+    inputs (JSON-able: terms, prefix), the plugin version and this format, the Python
+    version (``ast`` accepts more syntax in newer ones, and tox environments share one
+    ``.pytest_cache``), and the size and mtime of ``code``, the module that computed it
+    (an edited check in a development install invalidates its results)."""
+    code_id = None
+    if code is not None:
+        ident = identity(code)
+        code_id = None if ident is None else list(ident[:2])
+    python = list(sys.version_info[:2])
+    parts = [FORMAT, __version__, python, check, inputs, code_id]
+    blob = json.dumps(parts, sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(blob.encode("ascii")).hexdigest()
 
 
@@ -133,7 +144,9 @@ def open_cache(
     inputs: Any,
     decode: Callable[[Any], T | None],
     encode: Callable[[T], Any],
+    code: str | None = None,
 ) -> ScanCache[T]:
     """The cache of ``check`` in ``directory`` (None: a session without a cache folder)."""
-    path = None if directory is None else directory / f"{check}.json"
-    return ScanCache(path, fingerprint(check, inputs), decode, encode)
+    if directory is None:
+        return ScanCache(None, "", decode, encode)
+    return ScanCache(directory / f"{check}.json", fingerprint(check, inputs, code), decode, encode)

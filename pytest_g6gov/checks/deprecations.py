@@ -282,7 +282,7 @@ def scan_references(
     may_mention = _Prefilter(needles)
     reader = index if index is not None else FileIndex(root)
     terms = [n.term.hex() for n in needles]
-    cache = open_cache(cache_dir, "deprecations", terms, _decode_hits, _encode_hits)
+    cache = open_cache(cache_dir, "deprecations", terms, _decode_hits, _encode_hits, __file__)
     findings: list[Finding] = []
     for rel in files:
         ident = reader.identity(rel) if cache_dir is not None else None

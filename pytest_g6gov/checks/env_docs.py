@@ -233,7 +233,7 @@ def scan_sources(
     index = files if files is not None else FileIndex(root)
     rels = index.list(existing, exclude=exclude, suffixes=(".py",))
     cache: ScanCache[FileUses] = open_cache(
-        cache_dir, "env_docs", prefix, FileUses.decode, FileUses.encode
+        cache_dir, "env_docs", prefix, FileUses.decode, FileUses.encode, __file__
     )
     for rel in rels:
         ident = index.identity(rel) if cache_dir is not None else None

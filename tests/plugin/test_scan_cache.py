@@ -87,6 +87,15 @@ def test_fingerprints_differ_by_check_and_inputs() -> None:
     assert fingerprint("env_docs", "G6_") == fingerprint("env_docs", "G6_")
 
 
+def test_an_edited_check_module_invalidates_its_results(tmp_path: Path) -> None:
+    code = tmp_path / "check.py"
+    code.write_text("v1\n")
+    before = fingerprint("env_docs", "G6_", str(code))
+    assert fingerprint("env_docs", "G6_", str(code)) == before
+    code.write_text("v22\n")
+    assert fingerprint("env_docs", "G6_", str(code)) != before
+
+
 def test_an_unwritable_cache_folder_is_reported_not_raised(tmp_path: Path) -> None:
     src = tmp_path / "a.py"
     src.write_text("x\n")
