@@ -8,12 +8,15 @@ Speed: a file is parsed only when its bytes hold a quote followed by the prefix
 (``"G6_`` or ``'G6_``): every literal that is exactly a prefixed name, and every
 f-string whose head starts with the prefix, has one. (A name spelt with escape
 sequences, or split across implicitly concatenated literals before the end of the
-prefix, is not seen.) Files skipped that way are not syntax-checked either.
+prefix, is not seen.) Files skipped that way are not syntax-checked either. In a
+file that is parsed, only the statements and expressions whose lines (decorators
+included) hold such a quote are walked.
 """
 
 from __future__ import annotations
 
 import ast
+import bisect
 import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -129,6 +132,20 @@ def _keep_first(found: dict[str, Site], key: str, site: Site) -> None:
         found[key] = site
 
 
+def _spans_any(node: ast.AST, lines: list[int]) -> bool:
+    """Whether ``node``'s source lines (decorators included) hold one of the sorted ``lines``;
+    True for nodes without a position (module, arguments, comprehension, ...)."""
+    lo = getattr(node, "lineno", None)
+    if lo is None:
+        return True
+    hi = getattr(node, "end_lineno", None) or lo
+    decorators = getattr(node, "decorator_list", None)
+    if decorators:
+        lo = min(lo, *(d.lineno for d in decorators))
+    i = bisect.bisect_left(lines, lo)
+    return i < len(lines) and lines[i] <= hi
+
+
 class SourceScanner:
     """Finds the prefixed names used in Python sources; regexes compiled once per prefix."""
 
@@ -168,10 +185,24 @@ class SourceScanner:
             message = f"cannot parse {rel}: {type(exc).__name__}: {exc}"
             uses.error = (message, None)
             return uses
-        self._walk(tree, uses)
+        self._walk(tree, uses, self._candidate_lines(data))
         return uses
 
-    def _walk(self, tree: ast.AST, uses: FileUses) -> None:
+    def _candidate_lines(self, data: bytes) -> list[int] | None:
+        """The lines where a literal can start a prefixed name (None: no pre-test)."""
+        if self._candidate is None:
+            return None
+        lines, line, pos = [], 1, 0
+        for match in self._candidate.finditer(data):
+            line += data.count(b"\n", pos, match.start())
+            pos = match.start()
+            lines.append(line)
+        return lines
+
+    def _walk(self, tree: ast.AST, uses: FileUses, lines: list[int] | None) -> None:
+        """Every str constant and f-string under ``tree``; with ``lines``, subtrees whose
+        span holds none of those lines are skipped (a literal spelling a prefixed name
+        starts on one of them, see :meth:`might_use`)."""
         prefix = self.prefix
         stack: list[object] = [tree]
         while stack:
@@ -182,8 +213,12 @@ class SourceScanner:
                     self._literal(value, node.lineno, uses)
             elif type(node) is ast.JoinedStr:
                 self._fstring(node, uses)
-                stack.extend(v for v in node.values if type(v) is not ast.Constant)
+                for part in node.values:  # no pruning inside: old Pythons misplace these
+                    if type(part) is not ast.Constant:
+                        self._walk(part, uses, None)
             elif isinstance(node, ast.AST):
+                if lines is not None and not _spans_any(node, lines):
+                    continue
                 for name in node._fields:
                     value = getattr(node, name, None)
                     if type(value) is list:

@@ -428,3 +428,64 @@ def test_findings_are_sorted_by_path_line_code_message(tmp_path: Path) -> None:
     ]
     assert "G6_A1" in findings[0].message
     assert check(tmp_path, None, {}) == findings
+
+
+# --------------------------------------------------------------------------- pruned walk
+
+PRUNED_CASES = {
+    "decorated function": '@mark(os.environ.get("G6_DECO"))\ndef f():\n    pass\n',
+    "decorated class": 'import os\n\n\n@register(\n    "G6_CLS",\n)\nclass C:\n    x = 1\n',
+    "deep in a method": 'class C:\n    def m(self):\n        if x:\n            return {"k": ["G6_DEEP"]}\n',
+    "implicit concatenation": 'NAME = (\n    "G6_"\n    "JOINED"\n)\n',
+    "docstring": '"""G6_DOC"""\n',
+    "lambda default": 'f = lambda a="G6_LAMBDA": a\n',
+    "fstring in a decorator": '@route(f"G6_HEAD_{n}")\ndef g():\n    pass\n',
+    "name inside fstring braces": "x = f\"{env['G6_INNER']}\"\n",
+}
+
+
+@pytest.mark.parametrize("source", PRUNED_CASES.values(), ids=PRUNED_CASES.keys())
+def test_the_pruned_walk_finds_what_the_full_walk_finds(source: str) -> None:
+    import ast
+
+    from pytest_g6gov.checks.env_docs import FileUses
+
+    scanner = SourceScanner("G6_")
+    data = ("import os\n" * 5 + "\n" + source + "\nZ = 1\n" * 3).encode()
+    tree = ast.parse(data)
+    full = FileUses()
+    scanner._walk(tree, full, None)
+    pruned = scanner.scan(data, "m.py")
+    assert full.names or full.heads
+    assert sorted(pruned.names) == sorted(full.names)
+    assert sorted(pruned.heads) == sorted(full.heads)
+
+
+@pytest.mark.slow  # parses a few hundred stdlib modules, twice
+def test_the_pruned_walk_agrees_with_the_full_walk_on_the_standard_library() -> None:
+    """Differential: every stdlib module that passes the pre-test, for prefixes it uses."""
+    import ast
+    import sysconfig
+
+    from pytest_g6gov.checks.env_docs import FileUses
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    files = sorted(p for p in stdlib.rglob("*.py") if "site-packages" not in p.parts)
+    compared = 0
+    for prefix in ("PY", "LC_", "SIG", "HTTP_", "O_", "TEST", "CO_"):
+        scanner = SourceScanner(prefix)
+        for path in files:
+            data = path.read_bytes()
+            if not scanner.might_use(data):
+                continue
+            try:
+                tree = ast.parse(data)
+            except (SyntaxError, ValueError):
+                continue
+            full = FileUses()
+            scanner._walk(tree, full, None)
+            pruned = scanner.scan(data, path.name)
+            assert sorted(pruned.names) == sorted(full.names), (prefix, path)
+            assert sorted(pruned.heads) == sorted(full.heads), (prefix, path)
+            compared += 1
+    assert compared > 100
