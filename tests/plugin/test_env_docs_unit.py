@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from pytest_g6gov.checks import CheckContext
 from pytest_g6gov.checks.env_doc_parser import EnvDoc, name_regex, parse_env_doc
-from pytest_g6gov.checks.env_docs import SourceScanner, run
+from pytest_g6gov.checks.env_docs import run
+from pytest_g6gov.checks.env_sources import FileUses, SourceScanner
 from pytest_g6gov.findings import Finding, InputError
 
 DOC = "docs/env_dict.md"
@@ -448,7 +449,6 @@ PRUNED_CASES = {
 def test_the_pruned_walk_finds_what_the_full_walk_finds(source: str) -> None:
     import ast
 
-    from pytest_g6gov.checks.env_docs import FileUses
 
     scanner = SourceScanner("G6_")
     data = ("import os\n" * 5 + "\n" + source + "\nZ = 1\n" * 3).encode()
@@ -467,7 +467,6 @@ def test_the_pruned_walk_agrees_with_the_full_walk_on_the_standard_library() -> 
     import ast
     import sysconfig
 
-    from pytest_g6gov.checks.env_docs import FileUses
 
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     scanners = [SourceScanner(p) for p in ("PY", "LC_", "SIG", "HTTP_", "O_", "TEST", "CO_")]
