@@ -66,6 +66,13 @@ class _CoverageStopper:
     def __init__(self, own: OwnCoverage) -> None:
         self.own = own
 
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        # An xdist controller runs no tests: its workers measure, it only merges their data,
+        # so tracing its own event loop (and execnet's threads) would be pure cost.
+        config = session.config
+        if not hasattr(config, "workerinput") and config.pluginmanager.has_plugin("dsession"):
+            self.own.stop()
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         workeroutput = getattr(session.config, "workeroutput", None)
