@@ -1,6 +1,7 @@
 """critical_coverage measuring a few modules itself, against pytest-cov measuring the package.
 
   python benchmarks/bench_coverage.py [--runs 15] [--suite "PATHS"] [-n 2]
+  python benchmarks/bench_coverage.py --instructions -n 2 --suite tests/runtime/test_metrics.py
 
 Both sides run this repository's tests that exercise the critical modules (the cycle,
 CSV sink, IV solver, metrics registry and panel tests) with the g6gov plugin loaded:
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _timing import alternate
+from _timing import alternate, instructions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,6 +33,11 @@ def main() -> int:
         help="space-separated test paths (the tests that exercise the critical modules)",
     )
     ap.add_argument("-n", default="0", help="xdist workers ('0': no xdist)")
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="instead: one run of each under callgrind, all processes counted (repeatable)",
+    )
     args = ap.parse_args()
     # A path on the command line makes the run partial, which skips critical_coverage:
     # the suite is given as testpaths so both sides are standard runs.
@@ -49,6 +55,13 @@ def main() -> int:
         common += ["-n", args.n]
     base = [*common, "--cov=g6runtime", "--cov-report="]
     cand = list(common)
+    if args.instructions:
+        # promtool (Go) cannot run under valgrind: its tests fail alike on both sides
+        before = instructions(base, ROOT, children=True, allow_failure=True)
+        after = instructions(cand, ROOT, children=True, allow_failure=True)
+        print(f"instructions (callgrind, all processes): pytest-cov {before:,} -> own {after:,}")
+        print(f"  ratio {after / before:.4f}  [target <= 1.0]")
+        return 0
     cmp = alternate(
         "critical_coverage (own) vs pytest --cov=g6runtime", base, cand, ROOT, runs=args.runs
     )
