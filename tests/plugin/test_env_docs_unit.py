@@ -449,7 +449,6 @@ PRUNED_CASES = {
 def test_the_pruned_walk_finds_what_the_full_walk_finds(source: str) -> None:
     import ast
 
-
     scanner = SourceScanner("G6_")
     data = ("import os\n" * 5 + "\n" + source + "\nZ = 1\n" * 3).encode()
     tree = ast.parse(data)
@@ -466,7 +465,6 @@ def test_the_pruned_walk_agrees_with_the_full_walk_on_the_standard_library() -> 
     """Differential: every stdlib module that passes the pre-test, for prefixes it uses."""
     import ast
     import sysconfig
-
 
     stdlib = Path(sysconfig.get_paths()["stdlib"])
     scanners = [SourceScanner(p) for p in ("PY", "LC_", "SIG", "HTTP_", "O_", "TEST", "CO_")]
