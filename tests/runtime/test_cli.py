@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import shutil
 import signal
@@ -53,13 +52,7 @@ def assert_one_line_error(err: str, out: str = "") -> str:
     return err.strip()
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """In-process runs read the environment and default folders: keep both out of the repo."""
-    for name in list(os.environ):
-        if name.startswith("G6_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 @pytest.fixture(scope="module")

@@ -47,12 +47,7 @@ def signed(template: tuple[Path, Path], tmp_path: Path) -> Path:
     return Path(shutil.copytree(template[1], tmp_path / "signed"))
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("G6_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def statuses(folder: Path, key: bytes | None = None) -> dict[str, str]:

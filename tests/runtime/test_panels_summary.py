@@ -45,12 +45,7 @@ def panels(template: Path, tmp_path: Path) -> Path:
     return Path(shutil.copytree(template, tmp_path / "panels"))
 
 
-@pytest.fixture(autouse=True)
-def _isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    for name in list(os.environ):
-        if name.startswith("G6_"):
-            monkeypatch.delenv(name)
-    monkeypatch.chdir(tmp_path)
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 def summary(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -22,6 +20,7 @@ from g6runtime.retention.auto import AutoPrune
 from g6runtime.retention.lock import PruneLock
 from g6runtime.retention.scan import Root
 
+from .support import run_g6
 from .test_retention_support import (
     EVENING_UTC,
     TODAY,
@@ -32,18 +31,6 @@ from .test_retention_support import (
     sample_tree,
     snapshot,
 )
-
-
-def run_g6(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("G6_")}
-    return subprocess.run(
-        [sys.executable, "-m", "g6runtime", *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=cwd,
-        env=env,
-    )
 
 
 @pytest.fixture
