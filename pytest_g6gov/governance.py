@@ -152,7 +152,6 @@ class Governance:
             run_isolated(name, lambda: load_static(name)(ctx)), key=Finding.sort_key
         )
         result.extra.update(ctx.stats)
-        result.notes.extend(ctx.notes)
         return result
 
     def _baseline(self, check: str) -> tuple[dict[str, float] | None, Finding | None]:

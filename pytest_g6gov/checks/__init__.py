@@ -22,7 +22,7 @@ class CheckContext:
     ``never_scan`` holds rootdir-relative POSIX paths that no check may read as a
     source (the ``--g6-report`` file, the baseline folder). ``cache_dir`` is where a
     check may keep per-file results between sessions (None: no cache); a check may
-    put figures in ``stats`` (they go into the report) and lines in ``notes``.
+    put figures in ``stats`` (they go into the report).
     """
 
     root: Path
@@ -33,7 +33,6 @@ class CheckContext:
     files: FileIndex | None = None
     cache_dir: Path | None = None
     stats: dict[str, Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
 
     def file_index(self) -> FileIndex:
         """The session's shared file index (a private one when none was given)."""
