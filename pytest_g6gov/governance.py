@@ -9,12 +9,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TypeAlias
+from typing import TYPE_CHECKING, TypeAlias
 
 from .atomic import write_atomic
 from .baselines import BaselineUpdate, baseline_path, load_baseline, ratchet, write_baseline
 from .checks import STATIC_CHECKS, CheckContext, load_static
-from .checks import critical_coverage as cc
 from .checks import slow_tests as slow
 from .config import CheckConfig, GovConfig
 from .findings import CheckResult, Finding, InputError, Mode
@@ -22,7 +21,10 @@ from .report import dump_report, report_json
 from .scan import FileIndex
 from .staging import decide_mode
 
-Measured: TypeAlias = cc.Measurement | BaseException | None
+if TYPE_CHECKING:
+    from .coverage_figures import Measurement
+
+Measured: TypeAlias = "Measurement | BaseException | None"
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,8 @@ class Governance:
         if partial is not None:
             result.skipped_reason = f"partial run ({partial}): coverage is judged on full runs"
             return result, None
+        from .checks import critical_coverage as cc
+
         if not isinstance(measured, cc.Measurement):
             result.findings = [
                 crash_finding(
@@ -240,8 +244,9 @@ class Governance:
             result.findings = [error]
             return result, None
         minimum = float(check.options["min_percent"])
+        floors = check.options.get("floors") or {}
         result.findings = run_isolated(
-            "critical_coverage", lambda: cc.evaluate(measured, baseline, minimum)
+            "critical_coverage", lambda: cc.evaluate(measured, baseline, minimum, floors)
         )
         return result, cc.update(measured, baseline, self.flags.accept_regressions)
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .checks.critical_coverage import OwnCoverage
     from .config import GovConfig
+    from .coverage_measure import OuterCoverage, OwnCoverage
 
 _PARSER: list[pytest.Parser] = []
 _GOV: pytest.StashKey[tuple[GovConfig | None, str | None]] = pytest.StashKey()
-_OWN_COV: pytest.StashKey[OwnCoverage] = pytest.StashKey()
+_OWN_COV: pytest.StashKey[OwnCoverage | OuterCoverage] = pytest.StashKey()
 _FLAGS = ("g6_enforce", "g6_update_baselines", "g6_accept_regressions", "g6_report")
 
 
@@ -75,22 +75,36 @@ def _load(root: Path) -> tuple[GovConfig | None, str | None]:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
-    """Start measuring critical modules before conftests and collection import them."""
-    gov, error = _load(early_config.rootpath)
-    early_config.stash[_GOV] = (gov, error)
-    check = None if gov is None else gov.checks.get("critical_coverage")
-    if gov is None or check is None or check.mode == "off" or _pytest_cov_active(early_config):
-        return
-    from .checks.critical_coverage import OwnCoverage
+    """Start measuring critical modules before conftests and collection import them.
 
-    own = OwnCoverage(gov.root, list(check.options["modules"]))
-    own.start()
-    early_config.stash[_OWN_COV] = own
+    Measuring starts before the configuration is validated (which imports ``packaging``
+    and the checks): the critical modules are read from the raw TOML first, so the
+    plugin imports none of them itself before measuring.
+    """
+    from .early import critical_modules, path_option_problem
+
+    problem = path_option_problem(early_config)
+    if problem is not None:
+        early_config.stash[_GOV] = (None, problem)
+        return
+    modules = critical_modules(early_config.rootpath)
+    if modules and not _pytest_cov_active(early_config):
+        from .coverage_measure import OuterCoverage, OwnCoverage, active_measurement
+
+        outer = active_measurement()
+        root = early_config.rootpath
+        measurement = OuterCoverage(root, modules, outer) if outer else OwnCoverage(root, modules)
+        measurement.start()
+        early_config.stash[_OWN_COV] = measurement
+    early_config.stash[_GOV] = _load(early_config.rootpath)
 
 
 def pytest_configure(config: pytest.Config) -> None:
     gov, error = config.stash[_GOV] if _GOV in config.stash else _load(config.rootpath)
     if error is not None:
+        own = config.stash.get(_OWN_COV, None)
+        if own is not None:
+            own.stop()
         raise pytest.UsageError(error)
     if gov is None:
         given = any(config.getoption(name) for name in _FLAGS)

@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from .checks.critical_coverage import OwnCoverage
+    from .coverage_measure import OuterCoverage, OwnCoverage
+
+    Measuring = OwnCoverage | OuterCoverage
 
 from .config import GovConfig
 from .governance import Flags, Governance, Measured, Outcome
@@ -63,7 +65,7 @@ class _XdistMarked:
 class _CoverageStopper:
     """Stops the plugin's own measurement; an xdist worker sends its data to the controller."""
 
-    def __init__(self, own: OwnCoverage) -> None:
+    def __init__(self, own: Measuring) -> None:
         self.own = own
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -88,7 +90,7 @@ class _CoverageStopper:
 class _XdistCoverage:
     """Merges the workers' coverage data on the controller (registered only with xdist)."""
 
-    def __init__(self, own: OwnCoverage) -> None:
+    def __init__(self, own: Measuring) -> None:
         self.own = own
 
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -97,7 +99,7 @@ class _XdistCoverage:
             self.own.merge(blob)
 
 
-def _measure(config: pytest.Config, gov: GovConfig, own: OwnCoverage | None) -> Measured:
+def _measure(config: pytest.Config, gov: GovConfig, own: Measuring | None) -> Measured:
     check = gov.checks.get("critical_coverage")
     if check is None:
         return None
@@ -108,7 +110,7 @@ def _measure(config: pytest.Config, gov: GovConfig, own: OwnCoverage | None) -> 
         plugin = config.pluginmanager.getplugin("_cov")
         controller = getattr(plugin, "cov_controller", None)
         if controller is not None and getattr(controller, "cov", None) is not None:
-            from .checks.critical_coverage import measure_pytest_cov
+            from .coverage_measure import measure_pytest_cov
 
             return measure_pytest_cov(controller.cov, gov.root, modules)
         return RuntimeError("coverage measurement did not start (is the check off?)")
@@ -137,7 +139,7 @@ class _Controller:
         config: pytest.Config,
         gov: GovConfig,
         flags: Flags,
-        own: OwnCoverage | None,
+        own: Measuring | None,
         parser: pytest.Parser,
         marked: _MarkedTests | None,
     ) -> None:
@@ -193,7 +195,7 @@ class _Controller:
 
 
 def register(
-    config: pytest.Config, gov: GovConfig, own: OwnCoverage | None, parser: pytest.Parser
+    config: pytest.Config, gov: GovConfig, own: Measuring | None, parser: pytest.Parser
 ) -> None:
     """Register what a session with a ``[tool.g6gov]`` table needs (workers: no controller)."""
     flags = _flags(config)
