@@ -25,3 +25,16 @@ def write_atomic(path: Path, data: bytes) -> None:
         os.fsync(dir_fd)
     finally:
         os.close(dir_fd)
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why files cannot be written into ``folder`` (None: they can), found by trying:
+    the folder is created if missing and a probe file is made and removed in it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".g6gov-probe-", suffix=".tmp")
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    os.close(fd)
+    Path(probe).unlink(missing_ok=True)
+    return None

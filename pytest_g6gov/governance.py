@@ -40,10 +40,11 @@ class Outcome:
     results: list[CheckResult]
     updates: list[BaselineUpdate]
     messages: list[str] = field(default_factory=list)
+    write_failed: bool = False  # a baseline or the report was asked for and not written
 
     @property
     def failing(self) -> bool:
-        return any(r.failing for r in self.results)
+        return self.write_failed or any(r.failing for r in self.results)
 
 
 def cardinality_update(
@@ -171,6 +172,8 @@ class Governance:
         if result.mode == "off":
             return result, None
         threshold = float(check.options["threshold_seconds"])
+        factor = float(check.options["slowdown_factor"])
+        marker = str(check.options["marker"])
         baseline, error = self._baseline("slow_tests")
         timings = self.timings
         result.extra["slowest"] = slow.slowest(timings)
@@ -182,12 +185,14 @@ class Governance:
             result.findings = [error]
             return result, None
         result.findings = run_isolated(
-            "slow_tests", lambda: slow.evaluate(timings, baseline, threshold)
+            "slow_tests",
+            lambda: slow.evaluate(timings, baseline, threshold, factor=factor, marker=marker),
         )
         upd = slow.update(
             timings,
             baseline,
             threshold,
+            factor=factor,
             accept=self.flags.accept_regressions,
             partial=partial is not None,
         )
@@ -279,14 +284,30 @@ class Governance:
         return outcome
 
     def _write_baselines(self, outcome: Outcome) -> None:
+        """Write what changed; a write that fails is a G6G000 of its check and fails the
+        run (and the section does not claim the baseline was created or changed)."""
+        written = []
         for upd in outcome.updates:
             if not (upd.created or upd.changed or upd.accepted):
+                written.append(upd)
                 continue
             path = baseline_path(self.gov.baseline_dir, upd.check)
             try:
                 write_baseline(path, upd.check, upd.entries)
             except OSError as exc:
-                outcome.messages.append(f"cannot write baseline {path}: {exc}")
+                rel = _rel(self.gov.root, path) or str(path)
+                message = (
+                    f"cannot write baseline {rel}: {exc.strerror or exc}: make its folder "
+                    "writable or set [tool.g6gov] baseline_dir"
+                )
+                outcome.messages.append(message)
+                outcome.write_failed = True
+                for result in outcome.results:
+                    if result.check == upd.check:
+                        result.findings.append(Finding("G6G000", message, rel))
+                continue
+            written.append(upd)
+        outcome.updates[:] = written
 
     def _write_report(self, outcome: Outcome) -> None:
         assert self.flags.report is not None
@@ -295,3 +316,4 @@ class Governance:
             write_atomic(self.flags.report, dump_report(data))
         except OSError as exc:
             outcome.messages.append(f"cannot write report {self.flags.report}: {exc}")
+            outcome.write_failed = True

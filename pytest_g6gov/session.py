@@ -151,6 +151,7 @@ class _Controller:
         self.governance = Governance(gov, flags, cache_dir=lambda: _cache_dir(config))
         self.outcome: Outcome | None = None
         self.timed = "slow_tests" in gov.checks
+        self.collection_errors = 0
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if not self.timed:
@@ -163,7 +164,20 @@ class _Controller:
             None if lineno is None else lineno + 1,
         )
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """Collection errors (xdist forwards its workers' to the controller)."""
+        if report.failed:
+            self.collection_errors += 1
+
     def _partial(self, session: pytest.Session, exitstatus: int) -> str | None:
+        option = self.config.option
+        for name, flag in (("collectonly", "--co"), ("setupplan", "--setup-plan")):
+            if getattr(option, name, False):
+                return f"{flag} given: no test ran"
+        if getattr(option, "setuponly", False):
+            return "--setup-only given: no test ran"
+        if self.collection_errors:
+            return f"{self.collection_errors} collection error(s): not every test ran"
         cmdline = self.parser.parse_known_args(list(self.config.invocation_params.args))
         stopped = bool(session.shouldfail or session.shouldstop) or exitstatus == 2
         return partial_reason(
@@ -194,6 +208,26 @@ class _Controller:
             terminalreporter.write_line(f"g6gov: {message}", red=True)
 
 
+def _check_outputs(gov: GovConfig, flags: Flags) -> None:
+    """What this run was asked to write must be writable: known now, a usage error now."""
+    from .atomic import unwritable
+
+    if flags.update_baselines:
+        why = unwritable(gov.baseline_dir)
+        if why is not None:
+            raise pytest.UsageError(
+                f"g6gov: --g6-update-baselines: the baseline folder {gov.baseline_dir} cannot be "
+                f"written ({why}): make it writable or set [tool.g6gov] baseline_dir"
+            )
+    if flags.report is not None:
+        why = "it is a folder" if flags.report.is_dir() else unwritable(flags.report.parent)
+        if why is not None:
+            raise pytest.UsageError(
+                f"g6gov: --g6-report {flags.report}: cannot be written ({why}): give a "
+                "writable file path"
+            )
+
+
 def register(
     config: pytest.Config, gov: GovConfig, own: Measuring | None, parser: pytest.Parser
 ) -> None:
@@ -204,6 +238,8 @@ def register(
             "g6gov: --g6-accept-regressions needs --g6-update-baselines (it records regressions "
             "while updating the baselines)"
         )
+    if not hasattr(config, "workerinput"):
+        _check_outputs(gov, flags)
     slow_cfg = gov.checks.get("slow_tests")
     marked = None
     if slow_cfg is not None:
