@@ -213,12 +213,10 @@ def figures(
                 result.notes[module] = f"measured as its installed copy {morf}"
         candidates = executed or [path, *(copies or {}).get(module, ())]
         run_reasons = (
-            [None]
-            if trust_data and executed
-            else [run_exclusion(c, rep.config) for c in candidates]
+            [None] if trust_data and executed else [run_exclusion(c, config) for c in candidates]
         )
         reason = None if None in run_reasons else run_reasons[0]
-        reason = reason or report_exclusion(morf, rep.config)
+        reason = reason or report_exclusion(morf, config)
         if reason is not None:
             result.percents[module] = None
             result.notes[module] = f"not measured: {reason}"
