@@ -6,6 +6,7 @@ to fix it; the plugin turns it into a usage error (exit status 4).
 
 from __future__ import annotations
 
+import copy
 import re
 import tomllib
 from collections.abc import Mapping
@@ -15,15 +16,19 @@ from typing import Any, Literal
 
 from packaging.version import InvalidVersion, Version
 
+from . import config_rules as rules
 from .findings import Mode
 
-Kind = Literal["str", "bool", "number", "list", "version", "mode"]
+Kind = Literal["str", "bool", "number", "list", "version", "mode", "modules", "prefix"]
 
 
 @dataclass(frozen=True)
 class Key:
+    """A key's type, default, and the range rule its value must then pass (config_rules)."""
+
     kind: Kind
     default: Any
+    rule: rules.Rule | None = None
 
 
 COMMON_KEYS: dict[str, Key] = {
@@ -35,8 +40,8 @@ COMMON_KEYS: dict[str, Key] = {
 CHECK_KEYS: dict[str, dict[str, Key]] = {
     "env_docs": {
         "doc": Key("str", "docs/env_dict.md"),
-        "prefix": Key("str", "G6_"),
-        "sources": Key("list", ["."]),
+        "prefix": Key("prefix", "G6_", rules.non_empty),
+        "sources": Key("list", ["."], rules.folders),
         "allow": Key("list", []),
     },
     "deprecations": {
@@ -47,17 +52,20 @@ CHECK_KEYS: dict[str, dict[str, Key]] = {
     "metrics_spec": {
         "spec": Key("str", "docs/metrics_spec.yaml"),
         "registry": Key("str", ""),
-        "prefix": Key("str", "g6_"),
-        "max_growth_percent": Key("number", 10.0),
+        "prefix": Key("str", "g6_", rules.non_empty),
+        "max_growth_percent": Key("number", 10.0, rules.percent),
         "changelog": Key("str", "CHANGELOG.md"),
     },
     "critical_coverage": {
-        "modules": Key("list", []),
-        "min_percent": Key("number", 70.0),
+        # options["modules"]: the paths (list[str]); options["floors"]: {path: min_percent}
+        # for the entries written as tables with their own min_percent
+        "modules": Key("modules", [], rules.modules),
+        "min_percent": Key("number", 70.0, rules.percent),
     },
     "slow_tests": {
-        "threshold_seconds": Key("number", 2.0),
-        "marker": Key("str", "slow"),
+        "threshold_seconds": Key("number", 2.0, rules.positive_seconds),
+        "marker": Key("str", "slow", rules.marker),
+        "slowdown_factor": Key("number", 2.0, rules.factor),
     },
 }
 
@@ -89,12 +97,14 @@ class GovConfig:
     checks: dict[str, CheckConfig] = field(default_factory=dict)
 
 
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
 def _key_line(text: str, table: str, key: str | None) -> int | None:
     """Best-effort line of ``key`` in ``[table]`` (or of the table header when key is None)."""
     current = None
-    header = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
     for number, line in enumerate(text.splitlines(), start=1):
-        m = header.match(line)
+        m = _HEADER.match(line)
         if m:
             current = m.group(1).replace('"', "").replace(" ", "")
             if key is None and current == table:
@@ -109,28 +119,63 @@ def _key_line(text: str, table: str, key: str | None) -> int | None:
     return None
 
 
+def _needle_line(text: str, start: int, table: str, needle: str, occurrence: int) -> int | None:
+    """Best-effort line of the ``occurrence``-th quoted ``needle`` from line ``start`` on,
+    within ``[table]`` and its sub-tables."""
+    quoted = (f"'{needle}'", f'"{needle}"')
+    lines = text.splitlines()
+    for number in range(start, len(lines) + 1):
+        line = lines[number - 1]
+        m = _HEADER.match(line)
+        if m and number > start:
+            name = m.group(1).replace('"', "").replace(" ", "")
+            if name != table and not name.startswith(table + "."):
+                return None
+        occurrence -= sum(line.count(q) for q in quoted)
+        if occurrence <= 0:
+            return number
+    return None
+
+
 class _Validator:
     def __init__(self, path: Path, text: str) -> None:
         self.path = path
         self.text = text
 
-    def error(self, table: str, key: str | None, message: str) -> ConfigError:
+    def error(
+        self, table: str, key: str | None, message: str, at: rules.RuleError | None = None
+    ) -> ConfigError:
         line = _key_line(self.text, table, key) or _key_line(self.text, table, None)
+        if line and at is not None and at.needle is not None:
+            line = _needle_line(self.text, line, table, at.needle, at.occurrence) or line
         where = f"{self.path.name}:{line}" if line else self.path.name
         name = f"[{table}] {key}" if key else f"[{table}]"
         return ConfigError(f"{where}: {name}: {message}")
 
-    def value(self, table: str, key: str, spec: Key, raw: Any) -> Any:
+    def value(self, table: str, key: str, spec: Key, raw: Any, root: Path) -> Any:
+        value = self._typed(table, key, spec, raw)
+        if spec.rule is None:
+            return value
+        try:
+            return spec.rule(value, rules.RuleContext(root, spec.default))
+        except rules.RuleError as exc:
+            raise self.error(table, key, exc.message, exc) from None
+
+    def _typed(self, table: str, key: str, spec: Key, raw: Any) -> Any:
         kind = spec.kind
-        if kind == "str" and isinstance(raw, str):
+        if kind in ("str", "prefix") and isinstance(raw, str):
             return raw
+        if kind == "prefix" and isinstance(raw, list) and all(isinstance(x, str) for x in raw):
+            example = raw[0] if raw else spec.default
+            message = f'a list of prefixes is not supported yet: give one, e.g. "{example}"'
+            raise self.error(table, key, message)
         if kind == "bool" and isinstance(raw, bool):
             return raw
         if kind == "number" and isinstance(raw, int | float) and not isinstance(raw, bool):
-            if raw < 0:
-                raise self.error(table, key, f"must not be negative, got {raw}")
             return float(raw)
         if kind == "list" and isinstance(raw, list) and all(isinstance(x, str) for x in raw):
+            return list(raw)
+        if kind == "modules" and isinstance(raw, list):
             return list(raw)
         if kind == "mode":
             if raw in ("warn", "enforce", "off"):
@@ -145,6 +190,8 @@ class _Validator:
                 ) from None
         expected = {
             "str": "a string",
+            "prefix": "a string",
+            "modules": f"a list of paths or tables {rules.TABLE_FORM}",
             "bool": "true or false",
             "number": "a number",
             "list": "a list of strings",
@@ -152,15 +199,21 @@ class _Validator:
         }[kind]
         raise self.error(table, key, f"must be {expected}, got {type(raw).__name__} {raw!r}")
 
-    def table(self, table: str, raw: Mapping[str, Any], keys: Mapping[str, Key]) -> dict[str, Any]:
+    def table(
+        self, table: str, raw: Mapping[str, Any], keys: Mapping[str, Key], root: Path
+    ) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in keys:
                 known = ", ".join(sorted(keys))
                 raise self.error(table, key, f"unknown key (known keys: {known})")
-            out[key] = self.value(table, key, keys[key], value)
+            out[key] = self.value(table, key, keys[key], value, root)
         for key, spec in keys.items():
-            out.setdefault(key, spec.default)
+            out.setdefault(key, copy.deepcopy(spec.default))
+            if isinstance(out[key], rules.ModuleList):
+                out[key], out["floors"] = out[key].paths, out[key].floors
+            elif spec.kind == "modules":
+                out["floors"] = {}
         return out
 
 
@@ -178,6 +231,42 @@ def read_pyproject(root: Path) -> tuple[Path, str, dict[str, Any]] | None:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path.name}: invalid TOML: {exc}") from None
     return path, text, data
+
+
+def _project_release(v: _Validator, project: Any, root: Path) -> tuple[Version | None, str]:
+    """The release from ``[project]``: its version, or, when ``version`` is dynamic, the
+    installed distribution's; else None and what to do about it."""
+    if not isinstance(project, dict):
+        return None, "set [project].version or [tool.g6gov] release"
+    raw = project.get("version")
+    if raw is not None:
+        return v.value("project", "version", Key("version", None), raw, root), ""
+    dynamic = project.get("dynamic")
+    if not (isinstance(dynamic, list) and "version" in dynamic):
+        return None, "set [project].version or [tool.g6gov] release"
+    name = project.get("name")
+    if not isinstance(name, str) or not name:
+        return None, (
+            "[project].version is dynamic but [project].name is missing: set [tool.g6gov] release"
+        )
+    from importlib import metadata
+
+    try:
+        installed = metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None, (
+            f"[project].version is dynamic and the distribution {name!r} is not installed: "
+            "install the project (e.g. pip install -e .) or set [tool.g6gov] release"
+        )
+    try:
+        return Version(installed), ""
+    except InvalidVersion:
+        raise v.error(
+            "project",
+            "dynamic",
+            f"the installed distribution {name!r} has version {installed!r}, not a PEP 440 "
+            "version: set [tool.g6gov] release",
+        ) from None
 
 
 def load_config(root: Path) -> GovConfig | None:
@@ -206,27 +295,25 @@ def load_config(root: Path) -> GovConfig | None:
             raise v.error(
                 "tool.g6gov", key, "a check must be a table, e.g. [tool.g6gov." + key + "]"
             )
-    top = v.table("tool.g6gov", top_raw, TOP_KEYS)
+    top = v.table("tool.g6gov", top_raw, TOP_KEYS, root)
     release: Version | None = top["release"]
+    missing = "set [project].version or [tool.g6gov] release"
     if release is None:
-        project = data.get("project", {})
-        raw_version = project.get("version") if isinstance(project, dict) else None
-        if raw_version is not None:
-            release = v.value("project", "version", Key("version", None), raw_version)
+        release, missing = _project_release(v, data.get("project"), root)
     checks: dict[str, CheckConfig] = {}
     for name, keys in CHECK_KEYS.items():
         raw = gov.get(name)
         if raw is None:
             continue
         table = f"tool.g6gov.{name}"
-        opts = v.table(table, raw, {**COMMON_KEYS, **keys})
+        opts = v.table(table, raw, {**COMMON_KEYS, **keys}, root)
         introduced = opts.pop("introduced_in")
         mode = opts.pop("mode")
         if introduced is not None and release is None:
             raise v.error(
                 table,
                 "introduced_in",
-                "needs a release to compare with: set [project].version or [tool.g6gov] release",
+                f"needs a release to compare with: {missing}",
             )
         checks[name] = CheckConfig(name, mode, introduced, opts)
     return GovConfig(

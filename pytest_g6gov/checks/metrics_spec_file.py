@@ -1,7 +1,8 @@
 """The metrics spec file (SPEC §1 "Metrics spec"): parse, validate, keep each entry's line.
 
 :func:`load_spec` raises :class:`InputError` (G6G000) only when the file cannot be
-read or is not YAML at all; everything that parses but breaks the format (the
+read or is not YAML at all (including the limits of :mod:`..yaml_safe`: the size cap
+and alias bombs); everything that parses but breaks the format (the
 shipped JSON Schema ``metrics_spec.schema.json``, duplicate keys or names, names
 out of plain string order, buckets not increasing) is a MET007 finding at the
 entry's line, and that entry is left out of the comparison with the registry.
@@ -20,6 +21,7 @@ import yaml
 
 from ..baselines import load_schema
 from ..findings import Finding, InputError
+from ..yaml_safe import compose_yaml, read_text
 
 
 @dataclass(frozen=True)
@@ -48,31 +50,6 @@ class LoadedSpec(NamedTuple):
 
     metrics: list[SpecMetric]
     findings: list[Finding]
-
-
-def _compose(text: str, rel: str) -> tuple[Any, yaml.Node | None]:
-    """The YAML data and its node tree; any YAML error is an :class:`InputError`."""
-    loader: yaml.SafeLoader | None = None
-    try:
-        loader = yaml.SafeLoader(text)  # the reader refuses non-printable characters here
-        node = loader.get_single_node()
-        return (loader.construct_document(node) if node is not None else None), node
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise InputError(rel, line, f"{rel} is not valid YAML: {exc.problem or exc}") from None
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        raise InputError(rel, line, f"{rel} is not valid YAML: {exc.reason}") from None
-    except yaml.YAMLError as exc:
-        raise InputError(rel, None, f"{rel} is not valid YAML: {exc}") from None
-    except ValueError as exc:  # SafeConstructor: e.g. a timestamp like 2026-13-45
-        raise InputError(rel, None, f"{rel} holds an invalid YAML value: {exc}") from None
-    except RecursionError:
-        raise InputError(rel, None, f"{rel} nests too deeply to be read") from None
-    finally:
-        if loader is not None:
-            loader.dispose()
 
 
 def _node_line(node: yaml.Node, path: Iterable[Any]) -> int:
@@ -116,14 +93,8 @@ def load_spec(path: Path, rel: str) -> LoadedSpec:
     """Parse and validate the spec; :class:`InputError` (G6G000) only when it cannot be read."""
     import jsonschema
 
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise InputError(rel, None, f"cannot read the metrics spec {rel}: {exc}") from None
-    except UnicodeDecodeError as exc:
-        line = path.read_bytes().count(b"\n", 0, exc.start) + 1
-        raise InputError(rel, line, f"{rel} is not UTF-8 ({exc.reason})") from None
-    data, root = _compose(text, rel)
+    text = read_text(path, rel, "the metrics spec")
+    data, root = compose_yaml(text, rel)
     findings: list[Finding] = []
 
     def met007(message: str, line: int | None) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import tempfile
 import textwrap
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -348,6 +349,135 @@ def test_loading_arbitrary_text_only_raises_input_error(tmp_path: Path, text: st
     else:
         assert all(f.code == "MET007" for f in findings)
         assert all(isinstance(m, SpecMetric) for m in metrics)
+
+
+# --------------------------------------------------------------------------- YAML limits
+
+ENTRIES = """\
+# The metrics of the demo service.
+- name: g6_cycles_total
+  type: counter
+  labels: []
+  group: core
+  stability: stable
+  description: Collection cycles run since start
+- name: g6_cycle_duration_seconds
+  type: histogram
+  labels: [index]
+  group: core
+  stability: stable
+  description: Time one collection cycle took
+  buckets: [0.01, 0.1, 1, 10]
+- name: g6_rows_written_total
+  type: counter
+  labels: [index, expiry]
+  group: storage
+  stability: beta
+  description: CSV rows written
+"""
+
+
+def alias_bomb(levels: int = 8, width: int = 9) -> str:
+    """A "billion laughs" spec: each level is ``width`` aliases of the one before."""
+    rows = [f"- &a0 [{', '.join(['lol'] * width)}]\n"]
+    rows += [f"- &a{i} [{', '.join([f'*a{i - 1}'] * width)}]\n" for i in range(1, levels)]
+    return ENTRIES + "".join(rows)
+
+
+def test_a_billion_laughs_spec_is_one_g6g000_fast(tmp_path: Path) -> None:
+    bomb = alias_bomb()
+    assert len(bomb.encode()) < 1000  # 9**8 = 43 million leaves from under a kilobyte
+    project(tmp_path, [], "Gauge('g6_x', 'x', registry=r)")
+    write(tmp_path, SPEC, bomb)
+    started = time.perf_counter()
+    result = run_project(tmp_path)
+    elapsed = time.perf_counter() - started
+    assert elapsed < 2.0, f"{elapsed:.1f}s"
+    (finding,) = result.findings
+    assert finding.code == "G6G000" and finding.path == SPEC
+    assert finding.message.startswith(f"{SPEC} ") and "alias" in finding.message
+    assert finding.line is not None and finding.line > ENTRIES.count("\n")
+
+
+def test_few_aliases_nested_deep_exhaust_the_node_budget(tmp_path: Path) -> None:
+    bomb = alias_bomb(levels=24, width=2)  # 46 aliases, 2**23 nodes once expanded
+    started = time.perf_counter()
+    with pytest.raises(InputError, match="alias") as info:
+        load(tmp_path, bomb)
+    assert time.perf_counter() - started < 2.0
+    assert info.value.path == SPEC and "nodes" in info.value.message
+
+
+def test_too_many_aliases_is_input_error(tmp_path: Path) -> None:
+    text = "- &x g6_a\n" + "- *x\n" * 5000
+    with pytest.raises(InputError, match="aliases") as info:
+        load(tmp_path, text)
+    assert info.value.path == SPEC and info.value.line is not None
+
+
+def test_a_few_aliases_load_as_usual(tmp_path: Path) -> None:
+    text = (
+        "- name: g6_a\n  type: gauge\n  labels: &labels [index, expiry]\n  group: core\n"
+        "  stability: stable\n  description: x\n"
+        "- name: g6_b\n  type: gauge\n  labels: *labels\n  group: core\n"
+        "  stability: stable\n  description: x\n"
+    )
+    metrics, findings = load(tmp_path, text)
+    assert findings == [] and [m.labels for m in metrics] == [("index", "expiry")] * 2
+
+
+def test_a_recursive_alias_is_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="alias") as info:
+        load(tmp_path, "- &a [g6_x, *a]\n")
+    assert info.value.line == 1
+
+
+def test_a_spec_over_the_size_cap_is_not_parsed(tmp_path: Path) -> None:
+    from pytest_g6gov.yaml_safe import MAX_BYTES
+
+    path = write(tmp_path, SPEC, b"- " + b"a" * MAX_BYTES + b"\n")
+    started = time.perf_counter()
+    with pytest.raises(InputError, match="MiB") as info:
+        load_spec(path, SPEC)
+    assert time.perf_counter() - started < 1.0
+    assert info.value.path == SPEC
+
+
+def _shared(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """Lists and mappings that repeat one child object: safe_dump writes &id001 / *id001."""
+    lists = st.lists(children, min_size=1, max_size=4).map(lambda xs: [*xs, xs[0]])
+    maps = st.dictionaries(st.text("abk", min_size=1, max_size=3), children, max_size=3)
+    return st.one_of(lists, maps.map(lambda d: {**d, "z": [d, d]}))
+
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=6)
+)
+YAML_DOCS = st.one_of(
+    st.text(max_size=60),
+    st.text(alphabet="- :[]{}#\n'\"&*!|>,?<abz019.", max_size=60),
+    st.recursive(SCALARS, _shared, max_leaves=12).map(lambda data: yaml.safe_dump(data)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(YAML_DOCS)
+def test_capped_loading_agrees_with_safe_load(text: str) -> None:
+    from pytest_g6gov.yaml_safe import load_yaml
+
+    try:
+        expected = yaml.safe_load(text)
+    except BaseException as exc:  # whatever safe_load raises, ours is the one InputError
+        with pytest.raises(InputError) as info:
+            load_yaml(text, "x.yaml")
+        assert info.value.path == "x.yaml", exc
+        return
+    try:
+        got = load_yaml(text, "x.yaml")
+    except InputError as exc:  # only a limit may refuse what safe_load accepts
+        assert "alias" in exc.message, exc.message
+        return
+    assert got == expected or repr(got) == repr(expected)
 
 
 # --------------------------------------------------------------------------- registry (G6G000)
