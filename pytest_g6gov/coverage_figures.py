@@ -212,11 +212,13 @@ def figures(
                 morf = executed[0]
                 result.notes[module] = f"measured as its installed copy {morf}"
         candidates = executed or [path, *(copies or {}).get(module, ())]
-        run_reasons = (
-            [None] if trust_data and executed else [run_exclusion(c, config) for c in candidates]
-        )
-        reason = None if None in run_reasons else run_reasons[0]
-        reason = reason or report_exclusion(morf, config)
+        reasons = [
+            None if trust_data and executed else run_exclusion(c, config) for c in candidates
+        ]
+        passing = [c for c, r in zip(candidates, reasons, strict=True) if r is None]
+        if passing and not executed:
+            morf = passing[0]  # never imported: listed (at 0 %) where the config looks
+        reason = report_exclusion(morf, config) if passing else reasons[0]
         if reason is not None:
             result.percents[module] = None
             result.notes[module] = f"not measured: {reason}"

@@ -74,16 +74,19 @@ def project_config_file(root: Path) -> str | bool:
 
 
 def module_names(root: Path, module: str) -> list[str]:
-    """Dotted names a rootdir-relative module path can be imported as."""
-    rel = Path(module).with_suffix("")
-    parts = list(rel.parts)
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    names = []
-    for i in range(len(parts)):
-        if all(p.isidentifier() for p in parts[i:]):
-            names.append(".".join(parts[i:]))
-    return names
+    """The dotted name a rootdir-relative module path is imported as: from the topmost
+    package folder (one with ``__init__.py``) down. A module outside any package has no
+    name here: a bare top-level name is too ambiguous to look for copies of."""
+    folders = list(Path(module).parent.parts)
+    top = len(folders)
+    while top > 0 and (root.joinpath(*folders[:top]) / "__init__.py").is_file():
+        top -= 1
+    names = folders[top:]
+    if Path(module).name != "__init__.py":
+        names.append(Path(module).stem)
+    if not names or not all(p.isidentifier() for p in names) or top == len(folders):
+        return []
+    return [".".join(names)]
 
 
 def installed_copies(root: Path, module: str) -> list[str]:
@@ -98,10 +101,18 @@ def installed_copies(root: Path, module: str) -> list[str]:
             spec = importlib.util.find_spec(top)
         except (ImportError, ValueError):
             continue
-        for location in (spec.submodule_search_locations or []) if spec else []:
+        if spec is None:
+            continue
+        if not rest and not is_init:  # a top-level module: its own file
+            candidates = [spec.origin] if spec.origin else []
+        else:
             tail = rest.replace(".", os.sep)
-            base = os.path.join(location, tail) if tail else location
-            candidate = os.path.join(base, "__init__.py") if is_init else base + ".py"
+            bases = [
+                os.path.join(loc, tail) if tail else loc
+                for loc in spec.submodule_search_locations or []
+            ]
+            candidates = [os.path.join(b, "__init__.py") if is_init else b + ".py" for b in bases]
+        for candidate in candidates:
             if os.path.isfile(candidate) and os.path.realpath(candidate) != own:
                 out.append(os.path.abspath(candidate))
     return sorted(set(out))
