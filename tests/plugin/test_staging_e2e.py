@@ -6,7 +6,9 @@ import pytest
 
 from .helpers import SLOW_TEST, XDIST, governance_lines, make_project, read_report
 
-ALWAYS_SLOW = "[tool.g6gov.slow_tests]\nthreshold_seconds = 0.0\n"
+ALWAYS_SLOW = "[tool.g6gov.slow_tests]\nthreshold_seconds = 0.001\n"
+# Every test here takes longer than ALWAYS_SLOW's threshold (it must be positive).
+ALL_SLOW_TEST = "import time\n\ndef test_fast():\n    time.sleep(0.01)\n\ndef test_slow():\n    time.sleep(0.05)\n"
 
 
 @pytest.mark.parametrize(
@@ -114,8 +116,8 @@ def test_marked_test_is_exempt(pytester: pytest.Pytester, xdist: list[str]) -> N
 def test_custom_marker_name(pytester: pytest.Pytester, xdist: list[str]) -> None:
     make_project(pytester, ALWAYS_SLOW + "marker = 'sluggish'\nmode = 'enforce'\n")
     pytester.makepyfile(
-        test_x="import pytest\n\n@pytest.mark.sluggish\ndef test_a():\n    pass\n\n"
-        "@pytest.mark.slow\ndef test_b():\n    pass\n"
+        test_x="import time\nimport pytest\n\n@pytest.mark.sluggish\ndef test_a():\n"
+        "    time.sleep(0.01)\n\n@pytest.mark.slow\ndef test_b():\n    time.sleep(0.01)\n"
     )
     result = pytester.runpytest(*xdist)
     assert result.ret == 1
@@ -143,7 +145,7 @@ def test_a_crashing_check_is_one_g6g000_finding(pytester: pytest.Pytester) -> No
 @pytest.mark.slow
 def test_same_findings_under_xdist(pytester: pytest.Pytester) -> None:
     make_project(pytester, ALWAYS_SLOW)
-    pytester.makepyfile(test_x=SLOW_TEST, test_y=SLOW_TEST)
+    pytester.makepyfile(test_x=ALL_SLOW_TEST, test_y=ALL_SLOW_TEST)
     plain, dist = pytester.path / "plain.json", pytester.path / "dist.json"
     pytester.runpytest(f"--g6-report={plain}")
     result = pytester.runpytest("-n", "2", f"--g6-report={dist}")
