@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from .helpers import read_report
 
@@ -119,12 +116,3 @@ def plugin_run(
     if not report.exists():
         raise AssertionError(f"no report:\n{proc.stdout}\n{proc.stderr}")
     return proc, read_report(report)["checks"]["critical_coverage"]
-
-
-def copy_tree(src: Path, dst: Path) -> None:
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
-
-
-def skip_without_xdist(args: list[str]) -> None:
-    if args and not shutil.which(sys.executable):
-        pytest.skip("no interpreter")
