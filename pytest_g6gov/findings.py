@@ -25,6 +25,7 @@ RULES: dict[str, str] = {
     "MET006": "a group's series count grew beyond the allowed growth",
     "MET007": "the metrics spec file is invalid",
     "SLOW001": "a test took longer than the threshold and is neither marked nor baselined",
+    "SLOW002": "a baselined test took longer than slowdown_factor times its baseline",
     "COV001": "a critical module is below its minimum coverage",
     "COV002": "a critical module dropped below its baseline coverage",
 }
