@@ -1,7 +1,9 @@
 """The deprecations table (SPEC §1 "Deprecations"): Markdown text → rows plus DEP003 findings.
 
 The parser never raises on text it can read: every malformed row, cell or
-header becomes one ``DEP003`` finding at its line, and the row is left out.
+header becomes one ``DEP003`` finding at its line, and the row is left out. A
+finding about a row names its item and the column at fault. Extra columns after
+``Notes`` are allowed (a row may leave them out); Planned Removal may be ``TBD``.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ TYPES: tuple[str, ...] = (
     "file",
 )
 STATUSES: tuple[str, ...] = ("Active", "Pending Removal", "Removed")
+UNDECIDED = "TBD"
 
 Schedule = date | Version
 
@@ -61,11 +64,17 @@ class DeprecationRow:
     notes: str
     line: int
     removal_text: str = ""
+    extra: tuple[str, ...] = ()
 
     @property
     def term(self) -> str:
-        """What counts as a reference: the path for files, else the last dotted component."""
+        """What a reference names: the normalised path for a file, else the item itself."""
         return reference_term(self.item, self.type)
+
+    @property
+    def dotted(self) -> bool:
+        """A dotted path (``pkg.mod.name``): referenced by imports and its full path."""
+        return is_dotted(self.item, self.type)
 
 
 @dataclass(frozen=True)
@@ -76,13 +85,23 @@ class DeprecationTable:
 
 
 def reference_term(item: str, kind: str) -> str:
-    """The text whose whole-word appearance in a source counts as a reference to ``item``."""
+    """The text a reference to ``item`` names: its normalised path for a file, else itself."""
     if kind == "file":
         path = posixpath.normpath(item.strip()) if item.strip() else ""
         return "" if path == "." else path
-    if kind == "env":
-        return item
-    return item.rsplit(".", 1)[-1]
+    return item
+
+
+def is_dotted(item: str, kind: str) -> bool:
+    return kind != "file" and "." in item
+
+
+def search_key(item: str, kind: str) -> str:
+    """Text every reference to ``item`` contains: the last component of a dotted path
+    (an import ``from a.b import c`` does not spell ``a.b.c``), else the whole term."""
+    if is_dotted(item, kind):
+        return item.rsplit(".", 1)[-1]
+    return reference_term(item, kind)
 
 
 def _show(value: str) -> str:
@@ -107,7 +126,10 @@ def _cells(line: str) -> list[str] | None:
 
 
 def _is_header(cells: list[str] | None) -> bool:
-    return cells is not None and tuple(" ".join(c.split()) for c in cells) == COLUMNS
+    """The required columns in order; any further columns may follow ``Notes``."""
+    if cells is None or len(cells) < len(COLUMNS):
+        return False
+    return tuple(" ".join(c.split()) for c in cells[: len(COLUMNS)]) == COLUMNS
 
 
 def _is_separator(cells: list[str]) -> bool:
@@ -116,6 +138,18 @@ def _is_separator(cells: list[str]) -> bool:
 
 def _dep003(path: str, line: int, message: str) -> Finding:
     return Finding("DEP003", message, path, line)
+
+
+def _unquoted(raw: str) -> str:
+    return raw[1:-1].strip() if len(raw) >= 2 and raw[0] == raw[-1] == "`" else raw
+
+
+def _label(raw: str) -> str:
+    """How a row's finding names its item: `` `old.api` ``, or the raw cell when odd."""
+    item = _unquoted(raw)
+    if not raw:
+        return "a row without an item"
+    return f"`{item}`" if item and "`" not in item else _show(raw)
 
 
 def _missing_header(lines: list[str], path: str) -> Finding:
@@ -164,12 +198,12 @@ class _RowParser:
     """Validates one row's cells; collects one DEP003 message per bad cell."""
 
     def __init__(self, cells: list[str]) -> None:
-        self.cells = dict(zip(COLUMNS, cells, strict=True))
+        self.cells = dict(zip(COLUMNS, cells[: len(COLUMNS)], strict=True))
         self.errors: list[str] = []
 
     def item(self) -> str:
         raw = self.cells["Item"]
-        item = raw[1:-1].strip() if len(raw) >= 2 and raw[0] == raw[-1] == "`" else raw
+        item = _unquoted(raw)
         if not item or "`" in item:
             self.errors.append(
                 f"Item {_show(raw)} must be an identifier, dotted path, env var or file path "
@@ -181,7 +215,7 @@ class _RowParser:
         value = " ".join(self.cells[column].split())
         if value not in accepted:
             self.errors.append(
-                f"{column} {_show(self.cells[column])} is not one of: {', '.join(accepted)}"
+                f"{column} {_show(self.cells[column])} is not one of {', '.join(accepted)}"
             )
         return value
 
@@ -200,13 +234,14 @@ class _RowParser:
         relative = _RELATIVE.fullmatch(value)
         if relative is not None:
             return self._relative(value, relative.group(1), since)
-        if not value:
+        if not value or value == UNDECIDED:
             return None
         parsed = _parse_date_or_version(value)
         if parsed is None:
             self.errors.append(
                 f"Planned Removal {_show(value)} is not an ISO date (YYYY-MM-DD), a PEP 440 "
-                "version (e.g. 1.6.0), R+N (N minor releases after Deprecated Since) or empty"
+                "version (e.g. 1.6.0), R+N (N minor releases after Deprecated Since), "
+                f"{UNDECIDED} or empty"
             )
         return parsed
 
@@ -236,7 +271,7 @@ class _RowParser:
         return bumped
 
     def check_term(self, item: str, kind: str) -> None:
-        if item and kind in TYPES and not _WORD_CHAR.search(reference_term(item, kind)):
+        if item and kind in TYPES and not _WORD_CHAR.search(search_key(item, kind)):
             self.errors.append(
                 f"Item {_show(item)} has no name to search for: write the full identifier, "
                 "dotted path, env var or file path"
@@ -244,13 +279,20 @@ class _RowParser:
 
 
 def _parse_row(
-    cells: list[str], line: int, path: str
+    cells: list[str], line: int, path: str, width: int
 ) -> tuple[DeprecationRow | None, list[Finding]]:
-    if len(cells) != len(COLUMNS):
-        message = (
-            f"row has {len(cells)} cells, expected {len(COLUMNS)} ({' | '.join(COLUMNS)}): "
-            "add the missing cells (they may be empty) or escape a literal | as \\|"
+    """One data row of a table whose header has ``width`` columns (7 or more)."""
+    label = _label(cells[0]) if cells else "a row without an item"
+    if not len(COLUMNS) <= len(cells) <= width:
+        extra = width > len(COLUMNS)
+        expected = f"{len(COLUMNS)} to {width}" if extra else str(width)
+        fix = (
+            "add the missing cells (they may be empty)"
+            if len(cells) < len(COLUMNS)
+            else "remove the extra cells, or escape a literal | as \\|"
         )
+        columns = " | ".join(COLUMNS) + (", then the extra columns" if extra else "")
+        message = f"{label}: row has {len(cells)} cells, expected {expected} ({columns}): {fix}"
         return None, [_dep003(path, line, message)]
     parser = _RowParser(cells)
     item = parser.item()
@@ -260,7 +302,7 @@ def _parse_row(
     removal = parser.removal(since)
     parser.check_term(item, kind)
     if parser.errors or since is None:
-        return None, [_dep003(path, line, message) for message in parser.errors]
+        return None, [_dep003(path, line, f"{label}: {message}") for message in parser.errors]
     row = DeprecationRow(
         item=item,
         type=kind,
@@ -271,21 +313,25 @@ def _parse_row(
         notes=cells[6],
         line=line,
         removal_text=cells[4],
+        extra=tuple(cells[len(COLUMNS) :]),
     )
     return row, []
 
 
-def _separator_findings(lines: list[str], header: int, path: str) -> tuple[int, list[Finding]]:
+def _separator_findings(
+    lines: list[str], header: int, path: str, width: int
+) -> tuple[int, list[Finding]]:
     """Index of the first data line, and a DEP003 when the separator row is missing or wrong."""
     index = header + 1
     cells = _cells(lines[index]) if index < len(lines) else None
     if cells is not None and _is_separator(cells):
-        if len(cells) == len(COLUMNS):
+        if len(cells) == width:
             return index + 1, []
-        message = f"the separator row has {len(cells)} cells, expected {len(COLUMNS)}"
+        message = f"the separator row has {len(cells)} cells, expected {width} (one per column)"
         return index + 1, [_dep003(path, index + 1, message)]
     line = index + 1 if index < len(lines) else header + 1
-    message = "the header must be followed by the separator row |---|---|---|---|---|---|---|"
+    separator = "|" + "---|" * width
+    message = f"the header must be followed by the separator row {separator}"
     return index, [_dep003(path, line, message)]
 
 
@@ -295,13 +341,14 @@ def parse_deprecations(text: str, path: str) -> DeprecationTable:
     header = next((i for i, line in enumerate(lines) if _is_header(_cells(line))), None)
     if header is None:
         return DeprecationTable((), (_missing_header(lines, path),), None)
-    index, findings = _separator_findings(lines, header, path)
+    width = len(_cells(lines[header]) or ())
+    index, findings = _separator_findings(lines, header, path, width)
     rows: list[DeprecationRow] = []
     while index < len(lines):
         cells = _cells(lines[index])
         if cells is None:
             break
-        row, problems = _parse_row(cells, index + 1, path)
+        row, problems = _parse_row(cells, index + 1, path, width)
         findings.extend(problems)
         if row is not None:
             rows.append(row)

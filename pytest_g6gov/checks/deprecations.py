@@ -6,9 +6,17 @@
 * DEP002 — an item past its planned removal is still ``Active`` or ``Pending Removal``.
 * DEP003 — a malformed table or row (see :mod:`.deprecation_table`).
 
-Every scanned file is read once, as bytes, for all removed items together: a
-file is decoded (and must be UTF-8 without NUL bytes) only when a candidate
-reference was found in it.
+What "referenced" means (SPEC §1 "Deprecations"): a dotted item (``pkg.mod.name``)
+in a Python file is referenced by the imports and attribute chains that reach it and
+by its full path in a string or comment (:mod:`.dep_refs`; a file that does not parse
+gets the text rule); in any other text file by its full dotted path as a whole word.
+An undotted item (env var, CLI flag, config key, metric, bare name) and a ``file``
+item's path are referenced where they appear as a whole word.
+
+Every scanned file is read once, as bytes, for all removed items together. A file
+that does not contain an item's key (its last component, for a dotted item) cannot
+refer to it; a file is decoded (and must be UTF-8 without NUL bytes) and a Python
+file parsed only when a candidate reference was found in it.
 """
 
 from __future__ import annotations
@@ -25,31 +33,40 @@ from packaging.version import Version
 
 from ..findings import Finding
 from ..scan import FileIndex
-from ..scan_cache import open_cache
-from . import CheckContext
+from ..scan_cache import identity, open_cache
+from . import CheckContext, dep_refs
+from .dep_refs import (
+    PYTHON_SUFFIXES,
+    TO_WORDS,
+    WORD_BYTES,
+    PythonGate,
+    dotted_word,
+    python_references,
+)
 from .deprecation_table import EXPECTED_HEADER, DeprecationRow, parse_deprecations
 
 __all__ = ["is_overdue", "parse_deprecations", "run", "scan_references", "sort_findings"]
 
-ALWAYS_EXCLUDED: tuple[str, ...] = ("CHANGELOG.md", "baselines")
+ALWAYS_EXCLUDED: tuple[str, ...] = ("baselines",)  # changelogs: never listed (..scan)
 BINARY_PROBE = 8192
 _READ_CHUNK = 1 << 20
 # Up to this many plain-word terms, one substring search each beats splitting a file into words.
 _SUBSTRING_LIMIT = 12
-_WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
-# Every byte that cannot be part of a word becomes a space, so ``split()`` yields the words.
-_TO_WORDS = bytes(b if b in _WORD_BYTES else 0x20 for b in range(256))
 _BEFORE = b"(?<![A-Za-z0-9_])"
 _AFTER = b"(?![A-Za-z0-9_])"
 
 
 @dataclass(frozen=True)
 class _Needle:
-    """One search term and the removed rows it stands for."""
+    """One removed term and the rows it stands for. ``key`` is in every file that refers
+    to it (the pre-filter); ``pattern`` is the text rule (the term as a whole word, for
+    a dotted term a whole dotted word); a dotted term also has its ``parts``."""
 
+    key: bytes
     term: bytes
     pattern: re.Pattern[bytes]
     rows: tuple[DeprecationRow, ...]
+    parts: tuple[str, ...] | None = None
 
 
 def run(ctx: CheckContext) -> list[Finding]:
@@ -178,33 +195,36 @@ def _scanned_files(ctx: CheckContext, index: FileIndex, rel: str) -> list[str]:
 
 
 def _needles(removed: Sequence[DeprecationRow]) -> list[_Needle]:
-    by_term: dict[bytes, list[DeprecationRow]] = {}
+    groups: dict[tuple[bool, str], list[DeprecationRow]] = {}
     for row in removed:
-        by_term.setdefault(row.term.encode("utf-8", "surrogatepass"), []).append(row)
-    return [
-        _Needle(
-            term,
-            re.compile(_BEFORE + re.escape(term) + _AFTER),
-            tuple(rows),
-        )
-        for term, rows in sorted(by_term.items())
-    ]
+        groups.setdefault((row.dotted, row.term), []).append(row)
+    needles = []
+    for (dotted, term), rows in sorted(groups.items()):
+        raw = term.encode("utf-8", "surrogatepass")
+        if dotted:
+            parts = tuple(term.split("."))
+            key = parts[-1].encode("utf-8", "surrogatepass")
+            needles.append(_Needle(key, raw, dotted_word(raw), tuple(rows), parts))
+        else:
+            pattern = re.compile(_BEFORE + re.escape(raw) + _AFTER)
+            needles.append(_Needle(raw, raw, pattern, tuple(rows)))
+    return needles
 
 
 class _Prefilter:
-    """Cheap test whether a file may mention any term: word-set lookup, then substrings."""
+    """Cheap test whether a file may mention any key: word-set lookup, then substrings."""
 
     def __init__(self, needles: Sequence[_Needle]) -> None:
-        self.words = frozenset(n.term for n in needles if set(n.term) <= _WORD_BYTES)
-        self.others = tuple(n.term for n in needles if n.term not in self.words)
+        self.words = frozenset(n.key for n in needles if set(n.key) <= WORD_BYTES)
+        self.others = tuple(n.key for n in needles if n.key not in self.words)
         self.few = tuple(sorted(self.words)) if len(self.words) <= _SUBSTRING_LIMIT else None
 
     def __call__(self, data: bytes) -> bool:
-        if any(term in data for term in self.others):
+        if any(key in data for key in self.others):
             return True
         if self.few is not None:
-            return any(term in data for term in self.few)
-        return not self.words.isdisjoint(data.translate(_TO_WORDS).split())
+            return any(key in data for key in self.few)
+        return not self.words.isdisjoint(data.translate(TO_WORDS).split())
 
 
 def _is_text(data: bytes) -> bool:
@@ -218,25 +238,53 @@ def _is_text(data: bytes) -> bool:
 
 
 Hits = list[tuple[int, int]]
-"""(index of a needle, line of its first whole-word occurrence) for one file."""
+"""(index of a needle, line of its first reference) for one file."""
 
 
-def _first_hits(data: bytes, needles: Sequence[_Needle]) -> Hits:
-    """(needle index, line of its first whole-word occurrence) for every needle in ``data``."""
-    hits: Hits = []
+def _text_hit(data: bytes, needle: _Needle) -> int | None:
+    """The line of the needle's first whole-word occurrence in ``data``, if any."""
+    if needle.term not in data:
+        return None
+    match = needle.pattern.search(data)
+    return None if match is None else data.count(b"\n", 0, match.start()) + 1
+
+
+def _first_hits(data: bytes, rel: str, needles: Sequence[_Needle]) -> Hits:
+    """(needle index, line of its first reference) for every needle referenced in ``data``."""
+    gate = PythonGate(data, rel) if rel.endswith(PYTHON_SUFFIXES) else None
+    found: dict[int, int] = {}
+    code: list[int] = []
     for i, needle in enumerate(needles):
-        if needle.term not in data:
+        if needle.key not in data:
             continue
-        match = needle.pattern.search(data)
-        if match is not None:
-            hits.append((i, data.count(b"\n", 0, match.start()) + 1))
-    return hits
+        if gate is not None and needle.parts is not None:
+            if gate.may_reach(needle.parts):
+                code.append(i)
+            continue
+        line = _text_hit(data, needle)
+        if line is not None:
+            found[i] = line
+    if not (found or code) or not _is_text(data):
+        return []
+    if code:
+        targets = [needles[i].parts or () for i in code]
+        spelled = [needles[i].pattern for i in code]
+        lines = python_references(data, rel, targets, spelled)
+        if lines is None:  # does not parse: the text rule, as for any other text file
+            lines = {}
+            for j, i in enumerate(code):
+                line = _text_hit(data, needles[i])
+                if line is not None:
+                    lines[j] = line
+        found.update((code[j], line) for j, line in lines.items())
+    return sorted(found.items())
 
 
 def _reference(row: DeprecationRow, path: str, line: int, table: str) -> Finding:
+    named = "" if row.term == row.item else f"{row.term} "
     return Finding(
         "DEP001",
-        f"{row.item} ({row.type}) is marked Removed in {table} but {row.term} is still "
+        f"{row.item} ({row.type}) is marked Removed in {table} but {named or 'it '}is still "
         "referenced here: remove the remaining reference, or restore the item's status",
         path,
         line,
@@ -258,11 +306,20 @@ def _encode_hits(hits: Hits) -> list[list[int]]:
     return [[i, line] for i, line in hits]
 
 
-def _file_hits(data: bytes, needles: Sequence[_Needle], may_mention: _Prefilter) -> Hits:
+def _file_hits(data: bytes, rel: str, needles: Sequence[_Needle], may_mention: _Prefilter) -> Hits:
     if not may_mention(data):
         return []
-    hits = _first_hits(data, needles)
-    return hits if hits and _is_text(data) else []
+    return _first_hits(data, rel, needles)
+
+
+def _cache_inputs(needles: Sequence[_Needle]) -> dict[str, Any]:
+    """What a stored per-file result depends on besides the file and this module: the
+    needles (their order gives the stored indices) and the reference rules' code."""
+    ident = identity(dep_refs.__file__)
+    return {
+        "needles": [["dotted" if n.parts else "word", n.term.hex()] for n in needles],
+        "rules": None if ident is None else list(ident[:2]),
+    }
 
 
 def scan_references(
@@ -277,12 +334,12 @@ def scan_references(
     """DEP001 for every removed item referenced in ``files`` (rootdir-relative POSIX paths).
 
     With ``cache_dir``, a file unchanged since an earlier session is not read again: its
-    hits for the same removed terms come from the scan cache."""
+    hits for the same removed items come from the scan cache."""
     needles = _needles(removed)
     may_mention = _Prefilter(needles)
     reader = index if index is not None else FileIndex(root)
-    terms = [n.term.hex() for n in needles]
-    cache = open_cache(cache_dir, "deprecations", terms, _decode_hits, _encode_hits, __file__)
+    inputs = _cache_inputs(needles)
+    cache = open_cache(cache_dir, "deprecations", inputs, _decode_hits, _encode_hits, __file__)
     findings: list[Finding] = []
     for rel in files:
         ident = reader.identity(rel) if cache_dir is not None else None
@@ -292,7 +349,7 @@ def scan_references(
                 data = reader.read(rel)
             except (OSError, ValueError):  # vanished, unreadable, or an unusable name
                 continue
-            hits = _file_hits(data, needles, may_mention)
+            hits = _file_hits(data, rel, needles, may_mention)
             cache.put(rel, ident, hits)
         findings.extend(
             _reference(row, rel, line, table)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -91,7 +92,7 @@ def test_parser_reads_a_well_formed_table() -> None:
     assert (first.item, first.type, first.status) == ("pkg.mod.old_func", "function", "Active")
     assert first.since == Version("1.4.0") and first.removal is None
     assert first.replacement == "`pkg.mod.new_func`" and first.line == 5
-    assert first.term == "old_func"
+    assert first.term == "pkg.mod.old_func"
     assert env.since == date(2026, 1, 1) and env.removal == date(2026, 12, 31)
     assert env.term == "G6_OLD_FLAG" and env.notes == "use X" and env.line == 6
     assert old_file.term == "scripts/old.py" and old_file.removal == Version("1.3.0")
@@ -127,7 +128,7 @@ def test_r_plus_n_after_a_date_is_dep003() -> None:
 
 def test_r_plus_n_after_a_bad_deprecated_since_reports_only_that_cell() -> None:
     (finding,) = parse_deprecations(table(row(since="soon", removal="R+2")), "D.md").findings
-    assert finding.message.startswith("Deprecated Since 'soon'")
+    assert finding.message.startswith("`pkg.mod.old_func`: Deprecated Since 'soon'")
 
 
 def test_r_plus_n_on_an_absurd_version_is_dep003_not_a_crash() -> None:
@@ -168,7 +169,9 @@ def test_malformed_cell_is_dep003_naming_column_value_and_accepted_values(
     assert len(parsed.rows) == 1
     (finding,) = parsed.findings
     assert (finding.code, finding.line) == ("DEP003", 6)
-    assert finding.message.startswith(column)
+    label, _, rest = finding.message.partition(": ")
+    assert label == ("`pkg.mod.old_func`" if "item" not in cells else label)
+    assert rest.startswith(f"{column} ")
     assert repr(value) in finding.message
     assert accepted in finding.message
 
@@ -177,7 +180,7 @@ def test_every_bad_cell_of_a_row_gets_its_own_finding() -> None:
     parsed = parse_deprecations(table(row(kind="thing", status="Dead", since="x")), "D.md")
     messages = [f.message for f in parsed.findings]
     assert codes(parsed.findings) == ["DEP003"] * 3
-    assert [m.split(" ")[0] for m in messages] == ["Type", "Status", "Deprecated"]
+    assert [m.split(" ")[1] for m in messages] == ["Type", "Status", "Deprecated"]
 
 
 @pytest.mark.parametrize("cells", ["| a | function | Active | 1.0 |", row() + " extra |"])
@@ -268,7 +271,7 @@ def test_reference_term_rules() -> None:
         "D.md",
     ).rows
     assert [r.term for r in rows] == [
-        "OldPanel",
+        "g6runtime.panels.OldPanel",
         "OLD_NAME",
         "G6.ODD",
         "scripts/old_tool.py",
@@ -420,7 +423,7 @@ def test_dep002_message_explains_relative_schedule(tmp_path: Path) -> None:
 
 def test_dep001_one_finding_per_item_per_file_at_first_line(tmp_path: Path) -> None:
     removed_project(tmp_path, row("`pkg.mod.old_func`", status="Removed", removal="1.5.0"))
-    write(tmp_path, "pkg/a.py", "import x\n\nold_func()\nold_func()\n")
+    write(tmp_path, "pkg/a.py", "import x\n\nfrom pkg.mod import old_func\nold_func()\n")
     write(tmp_path, "docs/guide.md", "Call `pkg.mod.old_func` no more.\n")
     write(tmp_path, "pkg/b.py", "nothing here\n")
     findings = check(tmp_path)
@@ -444,7 +447,7 @@ def test_dep001_one_finding_per_item_per_file_at_first_line(tmp_path: Path) -> N
     ],
 )
 def test_dep001_matches_whole_words_only(tmp_path: Path, source: str, line: int | None) -> None:
-    removed_project(tmp_path, row("pkg.old_func", status="Removed"))
+    removed_project(tmp_path, row("old_func", status="Removed"))
     write(tmp_path, "src/x.py", source)
     assert [f.line for f in check(tmp_path)] == ([] if line is None else [line])
 
@@ -507,17 +510,21 @@ def test_dep001_items_sharing_a_name_each_get_a_finding(tmp_path: Path) -> None:
         tmp_path,
         row("a.mod.helper", status="Removed"),
         row("b.mod.helper", status="Removed"),
+        row("helper", status="Removed"),
     )
-    write(tmp_path, "x.py", "helper()\n")
+    write(tmp_path, "x.py", "from a.mod import helper\nimport b.mod\nb.mod.helper()\n")
     findings = check(tmp_path)
-    assert [(f.code, f.path, f.line) for f in findings] == [("DEP001", "x.py", 1)] * 2
-    assert "a.mod.helper" in findings[0].message and "b.mod.helper" in findings[1].message
+    assert [(f.code, f.path, f.line) for f in findings] == [("DEP001", "x.py", 1)] * 2 + [
+        ("DEP001", "x.py", 3)
+    ]
+    assert "a.mod.helper" in findings[0].message and "helper (function)" in findings[1].message
+    assert "b.mod.helper" in findings[2].message
 
 
 @pytest.mark.parametrize("count", [1, 5, 40])
 def test_dep001_same_results_for_few_and_many_items(tmp_path: Path, count: int) -> None:
     names = [f"gone_{i}" for i in range(count)]
-    removed_project(tmp_path, *(row(f"pkg.{n}", status="Removed") for n in names))
+    removed_project(tmp_path, *(row(n, status="Removed") for n in names))
     write(tmp_path, "a.py", f"x = 1\ny = {names[-1]}\nz = {names[0]}_kept\n")
     write(tmp_path, "b.py", f"{names[0]}2 = 1\n")
     assert [(f.path, f.line) for f in check(tmp_path)] == [("a.py", 2)]
@@ -527,6 +534,10 @@ def test_dep001_same_results_for_few_and_many_items(tmp_path: Path, count: int) 
     ("rel", "options", "never_scan"),
     [
         ("CHANGELOG.md", {}, ()),
+        ("CHANGELOG.rst", {}, ()),
+        ("docs/HISTORY.md", {}, ()),
+        ("NEWS", {}, ()),
+        ("build/lib/x.py", {}, ()),
         ("baselines/deprecations.json", {}, ()),
         ("vendor/lib.py", {"exclude": ["vendor"]}, ()),
         ("gen/a_pb2.py", {"exclude": ["gen/*_pb2.py"]}, ()),
@@ -541,7 +552,7 @@ def test_dep001_same_results_for_few_and_many_items(tmp_path: Path, count: int) 
 def test_dep001_excluded_files_are_not_scanned(
     tmp_path: Path, rel: str, options: dict[str, Any], never_scan: tuple[str, ...]
 ) -> None:
-    removed_project(tmp_path, row("pkg.old_func", status="Removed"))
+    removed_project(tmp_path, row("old_func", status="Removed"))
     write(tmp_path, "env/pyvenv.cfg", "home = /usr\n")
     write(tmp_path, rel, "old_func()\n")
     write(tmp_path, "src/ok.py", "new_func()\n")
@@ -550,7 +561,7 @@ def test_dep001_excluded_files_are_not_scanned(
 
 def test_dep001_the_deprecations_file_itself_is_not_scanned(tmp_path: Path) -> None:
     write(tmp_path, "docs/deps.md", table(row("pkg.old_func", status="Removed")))
-    write(tmp_path, "docs/other.md", "old_func\n")
+    write(tmp_path, "docs/other.md", "pkg.old_func\n")
     findings = check(tmp_path, file="docs/deps.md")
     assert [(f.path, f.line) for f in findings] == [("docs/other.md", 1)]
 
@@ -564,13 +575,13 @@ def test_dep001_the_deprecations_file_itself_is_not_scanned(tmp_path: Path) -> N
     ],
 )
 def test_dep001_binary_and_undecodable_files_are_skipped(tmp_path: Path, content: bytes) -> None:
-    removed_project(tmp_path, row("pkg.old_func", status="Removed"))
+    removed_project(tmp_path, row("old_func", status="Removed"))
     write(tmp_path, "blob.bin", content)
     assert check(tmp_path) == []
 
 
 def test_dep001_nul_after_the_probe_window_still_counts_as_text(tmp_path: Path) -> None:
-    removed_project(tmp_path, row("pkg.old_func", status="Removed"))
+    removed_project(tmp_path, row("old_func", status="Removed"))
     write(tmp_path, "big.txt", b"x\n" * 5000 + b"old_func\n\x00")
     assert [(f.path, f.line) for f in check(tmp_path)] == [("big.txt", 5001)]
 
@@ -578,12 +589,12 @@ def test_dep001_nul_after_the_probe_window_still_counts_as_text(tmp_path: Path) 
 def test_vanished_files_and_odd_items_never_crash(tmp_path: Path) -> None:
     removed_project(
         tmp_path,
-        row("pkg.old_func", status="Removed"),
+        row("old_func", status="Removed"),
         row("odd\x00name", "file", "Removed"),
     )
     write(tmp_path, "a.py", "old_func\n")
     assert [(f.path, f.line) for f in check(tmp_path)] == [("a.py", 1)]
-    rows = parse_deprecations(table(row("pkg.old_func", status="Removed")), "D.md").rows
+    rows = parse_deprecations(table(row("old_func", status="Removed")), "D.md").rows
     found = scan_references(tmp_path, ["gone.py", "a.py", "\x00"], rows, "D.md")
     assert [(f.path, f.line) for f in found] == [("a.py", 1)]
 
@@ -591,8 +602,8 @@ def test_vanished_files_and_odd_items_never_crash(tmp_path: Path) -> None:
 def test_findings_are_sorted_by_path_line_code_message(tmp_path: Path) -> None:
     removed_project(
         tmp_path,
-        row("pkg.zeta", status="Removed"),
-        row("pkg.alpha", status="Removed"),
+        row("zeta", status="Removed"),
+        row("alpha", status="Removed"),
         row("pkg.overdue", removal="1.0.0"),
         row("pkg.broken", status="Nope"),
     )
@@ -608,3 +619,275 @@ def test_findings_are_sorted_by_path_line_code_message(tmp_path: Path) -> None:
         ("DEP001", "b.py", 2),
     ]
     assert findings == check(tmp_path)
+
+
+# --------------------------------------------------------------------------- DEP003 names the item
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        (
+            {"status": "Maybe"},
+            "`old.api`: Status 'Maybe' is not one of Active, Pending Removal, Removed",
+        ),
+        ({"kind": "method"}, "`old.api`: Type 'method' is not one of module, function, "),
+        ({"since": "soon"}, "`old.api`: Deprecated Since 'soon' is neither an ISO date"),
+        ({"removal": "later"}, "`old.api`: Planned Removal 'later' is not an ISO date"),
+        ({"since": "2026-01-01", "removal": "R+1"}, "`old.api`: Planned Removal 'R+1' counts"),
+    ],
+)
+def test_every_dep003_on_a_row_names_the_item_and_the_column(
+    cells: dict[str, str], message: str
+) -> None:
+    (finding,) = parse_deprecations(table(row("`old.api`", **cells)), "D.md").findings
+    assert finding.message.startswith(message), finding.message
+
+
+def test_a_row_with_the_wrong_cell_count_names_its_item() -> None:
+    (finding,) = parse_deprecations(table("| `old.api` | function | Active |"), "D.md").findings
+    assert finding.message.startswith("`old.api`: row has 3 cells"), finding.message
+
+
+# --------------------------------------------------------------------------- TBD, extra columns
+
+
+def test_planned_removal_tbd_is_never_past_due(tmp_path: Path) -> None:
+    parsed = parse_deprecations(table(row(removal="TBD")), "D.md")
+    assert parsed.findings == ()
+    (only,) = parsed.rows
+    assert only.removal is None and only.removal_text == "TBD"
+    removed_project(tmp_path, row(removal="TBD"), row("pkg.x", "module", "Pending Removal"))
+    assert check(tmp_path, release=Version("99.0"), today=date(2999, 1, 1)) == []
+
+
+def test_extra_columns_after_notes_are_allowed_and_their_cells_optional() -> None:
+    header = HEADER + " Owner | Ticket |"
+    text = "\n".join(
+        [
+            header,
+            SEPARATOR + "---|---|",
+            row("a.one"),
+            row("a.two") + " team-x |",
+            row("a.three") + " team-y | #12 |",
+            row("a.four") + " x | y | z |",
+            "| a.five | function | Active |",
+        ]
+    )
+    parsed = parse_deprecations(text + "\n", "D.md")
+    assert [r.item for r in parsed.rows] == ["a.one", "a.two", "a.three"]
+    assert [(f.line, f.message.split(":")[0]) for f in parsed.findings] == [
+        (6, "`a.four`"),
+        (7, "`a.five`"),
+    ]
+    assert "expected 7 to 9" in parsed.findings[0].message
+
+
+def test_extra_columns_before_notes_are_still_a_wrong_header() -> None:
+    text = "| Item | Type | Owner | Status | Deprecated Since | Planned Removal | Replacement | Notes |"
+    (finding,) = parse_deprecations(text + "\n", "D.md").findings
+    assert finding.code == "DEP003" and EXPECTED_HEADER in finding.message
+
+
+# --------------------------------------------------------------------------- DEP001, dotted items
+
+LOAD = row("`pkg.legacy.load`", status="Removed", removal="1.5.0")
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("from pkg.legacy import load\n", 1),
+        ("import os\nfrom pkg.legacy import load as read\n", 2),
+        ("import pkg.legacy.load\n", 1),
+        ("import pkg.legacy.load.sub as s\n", 1),
+        ("from pkg import legacy\n\nlegacy.load()\n", 3),
+        ("import pkg.legacy\nx = 1\npkg.legacy.load(x)\n", 3),
+        ("import pkg.legacy as lg\nlg.load()\n", 2),
+        ("import pkg\n\npkg.legacy.load()\n", 3),
+        ("from pkg import legacy as lg\nlg.load.cache_clear()\n", 2),
+        ("from pkg.legacy import *\n\nload()\n", 3),
+        ("def f():\n    from pkg.legacy import (\n        dump,\n        load,\n    )\n", 4),
+        ('x = 1\npatch("pkg.legacy.load")\n', 2),
+        ("x = 1  # pkg.legacy.load is gone\n", 1),
+        ('"""Docs.\n\nSee pkg.legacy.load.\n"""\n', 3),
+        ('x = f"{y} pkg.legacy.load"\n', 1),
+        ("import pkg.legacy as lg\n# pkg.legacy.load\nlg.load\n", 2),
+    ],
+)
+def test_dep001_a_dotted_item_is_referenced_by_imports_and_full_paths(
+    tmp_path: Path, source: str, line: int
+) -> None:
+    removed_project(tmp_path, LOAD)
+    write(tmp_path, "app/main.py", source)
+    assert [(f.code, f.path, f.line) for f in check(tmp_path)] == [("DEP001", "app/main.py", line)]
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "import json\n\ndata = json.load(fh)\n",
+        "def load(path):\n    return path\n",
+        "class Store:\n    def load(self):\n        return self.load()\n",
+        "from other.legacy import load\n",
+        "from pkg.legacy import dump\nload = 1\n",
+        "import pkg.legacy\nlegacy.load()\n",
+        "from pkg import legacy\nlegacy2.load()\n",
+        "from pkg.legacy_tools import load\n",
+        "from pkg.legacy.load_all import x\n",
+        "import pkg\npkg.load()\n",
+        "# load the legacy data with legacy.load\n",
+        'x = "mypkg.legacy.load"\n',
+        "import mypkg.legacy\nmypkg.legacy.load()\n",
+        'x = "pkg.legacy.loader"\n',
+    ],
+)
+def test_dep001_a_dotted_item_is_not_referenced_by_its_last_name_alone(
+    tmp_path: Path, source: str
+) -> None:
+    removed_project(tmp_path, LOAD)
+    write(tmp_path, "app/main.py", source)
+    assert check(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("rel", "source", "line"),
+    [
+        ("pkg/app.py", "from .legacy import load\n", 1),
+        ("src/pkg/app.py", "x = 1\nfrom .legacy import load\n", 2),
+        ("pkg/app.py", "from . import legacy\nlegacy.load()\n", 2),
+        ("pkg/legacy/other.py", "from . import load\n", 1),
+        ("pkg/sub/deep.py", "from ..legacy import load\n", 1),
+        ("other/app.py", "from .legacy import load\n", None),
+        ("pkg/sub/deep.py", "from .legacy import load\n", None),
+        ("app.py", "from ...legacy import load\n", None),
+    ],
+)
+def test_dep001_relative_imports_resolve_from_the_files_folder(
+    tmp_path: Path, rel: str, source: str, line: int | None
+) -> None:
+    removed_project(tmp_path, LOAD)
+    write(tmp_path, rel, source)
+    assert [(f.path, f.line) for f in check(tmp_path)] == ([] if line is None else [(rel, line)])
+
+
+@pytest.mark.parametrize(
+    ("source", "found"),
+    [
+        ("import pkg.legacy\n", True),
+        ("from pkg import legacy\n", True),
+        ("from pkg.legacy import thing\n", True),
+        ("import pkg\nx = pkg.legacy.thing\n", True),
+        ("import pkg.legacy_new\n", False),
+        ("from pkg import legacy_new\n", False),
+        ("legacy = 1\n", False),
+    ],
+)
+def test_dep001_a_removed_module(tmp_path: Path, source: str, found: bool) -> None:
+    removed_project(tmp_path, row("pkg.legacy", "module", "Removed"))
+    write(tmp_path, "m.py", source)
+    assert len(check(tmp_path)) == int(found)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("Use `pkg.legacy.load()` no more.\n", 1),
+        ("intro\n\nSee pkg.legacy.load.\n", 3),
+        ("pkg.legacy.load.cache is gone too\n", 1),
+        ("json.load, load(), legacy.load and def load(\n", None),
+        ("mypkg.legacy.load\n", None),
+        ("other.pkg.legacy.load\n", None),
+        ("pkg.legacy.loader and pkg.legacy.load_all\n", None),
+        ("from pkg.legacy import load\n", None),  # not Python: only the full path counts
+    ],
+)
+def test_dep001_a_dotted_item_in_other_text_files_is_its_full_path(
+    tmp_path: Path, text: str, line: int | None
+) -> None:
+    removed_project(tmp_path, LOAD)
+    write(tmp_path, "docs/guide.md", text)
+    assert [f.line for f in check(tmp_path)] == ([] if line is None else [line])
+
+
+@pytest.mark.parametrize(
+    ("source", "line"),
+    [
+        ("x = pkg.legacy.load(\n", 1),
+        ("def load(:\n    json.load\n", None),
+        ("from pkg.legacy import load\nclass (:\n", None),
+    ],
+)
+def test_dep001_a_python_file_that_does_not_parse_gets_the_text_rule(
+    tmp_path: Path, source: str, line: int | None
+) -> None:
+    removed_project(tmp_path, LOAD)
+    write(tmp_path, "broken.py", source)
+    assert [f.line for f in check(tmp_path)] == ([] if line is None else [line])
+
+
+def test_dep001_one_finding_per_item_per_file_at_the_first_of_any_kind(tmp_path: Path) -> None:
+    removed_project(tmp_path, LOAD, row("pkg.legacy", "module", "Removed"))
+    source = "import os\n\n# see pkg.legacy.load\nfrom pkg import legacy\nlegacy.load()\n"
+    write(tmp_path, "m.py", source)
+    assert sorted((f.message.split(" ")[0], f.line) for f in check(tmp_path)) == [
+        ("pkg.legacy", 3),  # the comment names a member of the removed module too
+        ("pkg.legacy.load", 3),
+    ]
+
+
+_PARENTS = st.lists(st.sampled_from(["pkg", "legacy", "core", "util_2"]), min_size=1, max_size=3)
+_OTHERS = st.sampled_from(["json", "os.path", "yaml", "pickle", "io", "self", "obj.inner"])
+_LASTS = st.sampled_from(["load", "dump", "run", "Reader", "_private"])
+
+
+def _noise(other: str, last: str) -> st.SearchStrategy[str]:
+    head = other.split(".")[0]
+    return st.sampled_from(
+        [
+            f"import {head}\n",
+            f"x = {other}.{last}(1)\n",
+            f"def {last}(arg):\n    return arg\n",
+            f"class K:\n    def {last}(self):\n        return {other}.{last}\n",
+            f"# {last} is mentioned here\n",
+            f"y = '{last}'\n",
+            "\n",
+        ]
+    )
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), _PARENTS, _OTHERS, _LASTS, st.booleans())
+def test_property_dotted_items_need_an_import_not_just_their_last_name(
+    data: st.DataObject, parent: list[str], other: str, last: str, imported: bool
+) -> None:
+    item = ".".join([*parent, last])
+    rows = parse_deprecations(table(row(f"`{item}`", status="Removed")), "D.md").rows
+    lines = data.draw(st.lists(_noise(other, last), max_size=8))
+    at = data.draw(st.integers(0, len(lines)))
+    if imported:
+        lines.insert(at, f"from {'.'.join(parent)} import {last}\n")
+    source = "".join(lines)
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        write(root, "mod.py", source)
+        write(root, "notes.md", source)
+        found = scan_references(root, ["mod.py", "notes.md"], rows, "D.md")
+    expected = [("mod.py", "".join(lines[:at]).count("\n") + 1)] if imported else []
+    assert [(f.path, f.line) for f in found] == expected
+
+
+def test_the_scan_cache_fingerprint_follows_the_reference_rules_module(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_g6gov.checks import dep_refs, deprecations
+
+    rules = tmp_path / "rules.py"
+    rules.write_text("v1\n")
+    monkeypatch.setattr(dep_refs, "__file__", str(rules))
+    rows = parse_deprecations(table(LOAD), "D.md").rows
+    needles = deprecations._needles(rows)
+    before = deprecations._cache_inputs(needles)
+    assert before["needles"] == [["dotted", b"pkg.legacy.load".hex()]]
+    rules.write_text("v22\n")
+    assert deprecations._cache_inputs(needles) != before
