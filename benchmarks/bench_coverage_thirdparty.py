@@ -188,8 +188,8 @@ def main() -> int:
     for key in ("source", "source_pkgs"):
         if key in run_cfg:
             print(
-                f"note: the project's [tool.coverage.run] sets {key} = {run_cfg[key]}; "
-                "coverage ignores include= when a source is set (include-ignored)"
+                f"note: the project's [tool.coverage.run] sets {key} = {run_cfg[key]}: "
+                "coverage ignores an include= beside it (include-ignored)"
             )
     with tempfile.TemporaryDirectory(prefix="g6-cov3p-") as tmp_name:
         tmp = Path(tmp_name)
