@@ -22,6 +22,7 @@ def elsewhere(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.mark.slow  # runs pytest in a subprocess (the rootdir is decided at its start)
 def test_report_path_space_form_existing_file(pytester: pytest.Pytester, elsewhere: Path) -> None:
     """Before: pytest took the existing report file for a test path, moved rootdir to its
     folder, and governance silently turned off (exit 0)."""
@@ -36,6 +37,7 @@ def test_report_path_space_form_existing_file(pytester: pytest.Pytester, elsewhe
     assert len(lines) == 1 and f"--g6-report={report}" in lines[0]
 
 
+@pytest.mark.slow  # runs pytest in subprocesses
 @pytest.mark.parametrize("form", ["space", "equals"])
 def test_report_path_forms_that_work(pytester: pytest.Pytester, form: str) -> None:
     make_project(pytester, ALWAYS_SLOW)
