@@ -33,6 +33,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from .ast_spans import spans
+
 PYTHON_SUFFIXES: tuple[str, ...] = (".py", ".pyi", ".pyw")
 WORD_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 # Every byte that cannot be part of a word becomes a space, so ``split()`` yields the words.
@@ -232,27 +234,13 @@ def _statements_imports(tree: ast.Module) -> Iterator[ast.Import | ast.ImportFro
                 stack.append(child)
 
 
-def _spans(node: ast.AST, lines: list[int]) -> bool:
-    """Whether ``node``'s lines (decorators included) hold one of the sorted ``lines``;
-    True for nodes without a position (arguments, comprehension, ...)."""
-    lo = getattr(node, "lineno", None)
-    if lo is None:
-        return True
-    hi = getattr(node, "end_lineno", None) or lo
-    decorators = getattr(node, "decorator_list", None)
-    if decorators:
-        lo = min(lo, *(d.lineno for d in decorators))
-    i = bisect.bisect_left(lines, lo)
-    return i < len(lines) and lines[i] <= hi
-
-
 def _walk_lines(tree: ast.Module, lines: list[int]) -> Iterator[ast.AST]:
     """The nodes of the statements and expressions that span one of ``lines``."""
     stack: list[ast.AST] = [tree]
     while stack:
         node = stack.pop()
         yield node
-        stack.extend(c for c in ast.iter_child_nodes(node) if _spans(c, lines))
+        stack.extend(c for c in ast.iter_child_nodes(node) if spans(c, lines))
 
 
 class _Source:

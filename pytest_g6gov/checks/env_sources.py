@@ -17,7 +17,6 @@ an earlier session is not read at all (:mod:`..scan_cache`).
 from __future__ import annotations
 
 import ast
-import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -27,6 +26,7 @@ from typing import Any
 from ..findings import Finding
 from ..scan import FileIndex
 from ..scan_cache import ScanCache, open_cache
+from .ast_spans import spans
 
 Site = tuple[str, int]
 """Where a name is used: rootdir-relative POSIX path and 1-based line."""
@@ -110,20 +110,6 @@ def _keep_first(found: dict[str, Site], key: str, site: Site) -> None:
         found[key] = site
 
 
-def _spans_any(node: ast.AST, lines: list[int]) -> bool:
-    """Whether ``node``'s source lines (decorators included) hold one of the sorted ``lines``;
-    True for nodes without a position (module, arguments, comprehension, ...)."""
-    lo = getattr(node, "lineno", None)
-    if lo is None:
-        return True
-    hi = getattr(node, "end_lineno", None) or lo
-    decorators = getattr(node, "decorator_list", None)
-    if decorators:
-        lo = min(lo, *(d.lineno for d in decorators))
-    i = bisect.bisect_left(lines, lo)
-    return i < len(lines) and lines[i] <= hi
-
-
 class SourceScanner:
     """Finds the prefixed names used in Python sources; regexes compiled once per prefix."""
 
@@ -195,7 +181,7 @@ class SourceScanner:
                     if type(part) is not ast.Constant:
                         self._walk(part, uses, None)
             elif isinstance(node, ast.AST):
-                if lines is not None and not _spans_any(node, lines):
+                if lines is not None and not spans(node, lines):
                     continue
                 for name in node._fields:
                     value = getattr(node, name, None)
