@@ -55,9 +55,9 @@ def positive_seconds(value: float, ctx: RuleContext) -> float:
 
 
 def factor(value: float, ctx: RuleContext) -> float:
-    if not (math.isfinite(value) and value >= 1):
+    if not (math.isfinite(value) and value > 0):
         raise RuleError(
-            f"must be a finite number of at least 1 (how many times its baseline time a test "
+            f"must be a finite positive number (how many times its baseline time a test "
             f"may take, e.g. {ctx.default}), got {_number(value)}"
         )
     return value
