@@ -45,22 +45,19 @@ def percent(value: float, ctx: RuleContext) -> float:
     return value
 
 
-def positive_seconds(value: float, ctx: RuleContext) -> float:
+def _finite_positive(value: float, what: str) -> float:
     if not (math.isfinite(value) and value > 0):
-        raise RuleError(
-            f"must be a finite positive number of seconds (e.g. {ctx.default}), "
-            f"got {_number(value)}"
-        )
+        raise RuleError(f"must be a finite positive number {what}, got {_number(value)}")
     return value
+
+
+def positive_seconds(value: float, ctx: RuleContext) -> float:
+    return _finite_positive(value, f"of seconds (e.g. {ctx.default})")
 
 
 def factor(value: float, ctx: RuleContext) -> float:
-    if not (math.isfinite(value) and value > 0):
-        raise RuleError(
-            f"must be a finite positive number (how many times its baseline time a test "
-            f"may take, e.g. {ctx.default}), got {_number(value)}"
-        )
-    return value
+    what = f"(how many times its baseline time a test may take, e.g. {ctx.default})"
+    return _finite_positive(value, what)
 
 
 def non_empty(value: str, ctx: RuleContext) -> str:

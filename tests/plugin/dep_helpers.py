@@ -14,6 +14,8 @@ from pytest_g6gov.checks import CheckContext
 from pytest_g6gov.checks.deprecations import run
 from pytest_g6gov.findings import Finding
 
+from .helpers import write
+
 HEADER = "| Item | Type | Status | Deprecated Since | Planned Removal | Replacement | Notes |"
 SEPARATOR = "|---|---|---|---|---|---|---|"
 TODAY = date(2026, 6, 15)
@@ -34,16 +36,6 @@ def row(
     notes: str = "",
 ) -> str:
     return f"| {item} | {kind} | {status} | {since} | {removal} | {replacement} | {notes} |"
-
-
-def write(root: Path, rel: str, content: str | bytes) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 def check(

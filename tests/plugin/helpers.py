@@ -52,3 +52,14 @@ def governance_lines(output: list[str]) -> list[str]:
         if line.strip():
             lines.append(line)
     return lines
+
+
+def write(root: Path, rel: str, content: str | bytes) -> Path:
+    """Write a file under ``root`` (text as UTF-8), creating its folders."""
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path

@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 from pytest_g6gov.checks.deprecation_table import parse_deprecations
 from pytest_g6gov.checks.deprecations import scan_references
 
-from .dep_helpers import check, removed_project, row, table, write
+from .dep_helpers import check, removed_project, row, table
+from .helpers import write
 
 # --------------------------------------------------------------------------- DEP001, dotted items
 

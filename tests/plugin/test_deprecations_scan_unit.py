@@ -11,7 +11,8 @@ import pytest
 from pytest_g6gov.checks.deprecation_table import parse_deprecations
 from pytest_g6gov.checks.deprecations import scan_references
 
-from .dep_helpers import check, codes, removed_project, row, table, write
+from .dep_helpers import check, codes, removed_project, row, table
+from .helpers import write
 
 # --------------------------------------------------------------------------- G6G000 and DEP003
 

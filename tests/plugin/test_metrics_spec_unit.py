@@ -32,6 +32,8 @@ from pytest_g6gov.checks.metrics_spec import (
 )
 from pytest_g6gov.findings import Finding, InputError
 
+from .helpers import write
+
 SPEC = "docs/metrics_spec.yaml"
 
 
@@ -46,16 +48,6 @@ def entry(
 
 def spec_text(*entries: Mapping[str, Any]) -> str:
     return yaml.safe_dump([dict(e) for e in entries], sort_keys=False)
-
-
-def write(root: Path, rel: str, content: str | bytes) -> Path:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
 
 
 def load(root: Path, text: str | bytes) -> tuple[list[SpecMetric], list[Finding]]:
