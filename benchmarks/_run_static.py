@@ -14,8 +14,8 @@ from pathlib import Path
 
 from packaging.version import Version
 
-from pytest_g6gov.checks import CheckContext, load_static
-from pytest_g6gov.config import CHECK_KEYS
+from pytest_g6gov.api import Context
+from pytest_g6gov.checks.builtin import Deprecations, EnvDocs
 from pytest_g6gov.scan import FileIndex
 
 
@@ -23,13 +23,12 @@ def run_checks(root: Path, cache_dir: Path | None = None) -> int:
     """Both static checks over root with one shared file index; the number of findings."""
     total = 0
     files = FileIndex(root)  # one walk and one read per file, as in a pytest session
-    for name in ("env_docs", "deprecations"):
-        options = {k: v.default for k, v in CHECK_KEYS[name].items()}
-        ctx = CheckContext(
+    for check in (EnvDocs(), Deprecations()):
+        options = {k: v.default for k, v in check.keys.items()}
+        ctx = Context(
             root, options, Version("1.0"), date(2026, 11, 26), files=files, cache_dir=cache_dir
         )
-        findings = load_static(name)(ctx)
-        total += len(findings)
+        total += len(check.run(ctx))
     return total
 
 

@@ -179,12 +179,13 @@ def dep001_findings(root: Path, cache_dir: Path | None) -> list[tuple[str, str, 
 
     from packaging.version import Version
 
-    from pytest_g6gov.checks import CheckContext, load_static
-    from pytest_g6gov.config import CHECK_KEYS
+    from pytest_g6gov.api import Context
+    from pytest_g6gov.checks.builtin import Deprecations
 
-    options = {k: v.default for k, v in CHECK_KEYS["deprecations"].items()}
-    ctx = CheckContext(root, options, Version("1.0"), date(2026, 11, 26), cache_dir=cache_dir)
-    found = load_static("deprecations")(ctx)
+    check = Deprecations()
+    options = {k: v.default for k, v in check.keys.items()}
+    ctx = Context(root, options, Version("1.0"), date(2026, 11, 26), cache_dir=cache_dir)
+    found = check.run(ctx)
     return sorted((f.code, f.path or "", f.line or 0, f.message.split(" ")[0]) for f in found)
 
 

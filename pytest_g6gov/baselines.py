@@ -34,8 +34,11 @@ def baseline_path(baseline_dir: Path, check: str) -> Path:
     return baseline_dir / f"{check}.json"
 
 
-def load_baseline(path: Path, check: str, rel: str) -> dict[str, float] | None:
-    """Entries of the baseline at ``path`` (None when the file does not exist)."""
+def load_baseline(path: Path, check: str, rel: str, spec: Any = None) -> dict[str, float] | None:
+    """Entries of the baseline at ``path`` (None when the file does not exist).
+
+    ``spec``: the check's :class:`pytest_g6gov.api.Baseline`; its ``schema`` (if any) must
+    also hold for the entries object."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -53,8 +56,15 @@ def load_baseline(path: Path, check: str, rel: str) -> dict[str, float] | None:
             f"baseline is not valid JSON ({exc.msg}); fix or delete it and "
             "run with --g6-update-baselines",
         ) from None
+    own = getattr(spec, "schema", None)
     try:
         jsonschema.validate(data, load_schema("baseline.schema.json"))
+        if own is not None:
+            try:
+                jsonschema.validate(data["entries"], own)
+            except jsonschema.ValidationError as exc:
+                exc.path.appendleft("entries")
+                raise
     except jsonschema.ValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "top level"
         raise InputError(

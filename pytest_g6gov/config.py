@@ -12,62 +12,23 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
 from . import config_rules as rules
 from .findings import Mode
+from .keys import Key
 
-Kind = Literal["str", "bool", "number", "list", "version", "mode", "modules", "prefix"]
-
-
-@dataclass(frozen=True)
-class Key:
-    """A key's type, default, and the range rule its value must then pass (config_rules)."""
-
-    kind: Kind
-    default: Any
-    rule: rules.Rule | None = None
-
+if TYPE_CHECKING:
+    from .api import Check
 
 COMMON_KEYS: dict[str, Key] = {
     "mode": Key("mode", None),
     "introduced_in": Key("version", None),
+    "ignore": Key("codes", []),
 }
 
-# The checks this plugin knows, with their own keys and defaults (SPEC §1).
-CHECK_KEYS: dict[str, dict[str, Key]] = {
-    "env_docs": {
-        "doc": Key("str", "docs/env_dict.md"),
-        "prefix": Key("prefix", "G6_", rules.non_empty),
-        "sources": Key("list", ["."], rules.folders),
-        "allow": Key("list", []),
-    },
-    "deprecations": {
-        "file": Key("str", "DEPRECATIONS.md"),
-        "paths": Key("list", ["."]),
-        "exclude": Key("list", []),
-    },
-    "metrics_spec": {
-        "spec": Key("str", "docs/metrics_spec.yaml"),
-        "registry": Key("str", ""),
-        "prefix": Key("str", "g6_", rules.non_empty),
-        "max_growth_percent": Key("number", 10.0, rules.percent),
-        "changelog": Key("str", "CHANGELOG.md"),
-    },
-    "critical_coverage": {
-        # options["modules"]: the paths (list[str]); options["floors"]: {path: min_percent}
-        # for the entries written as tables with their own min_percent
-        "modules": Key("modules", [], rules.modules),
-        "min_percent": Key("number", 70.0, rules.percent),
-    },
-    "slow_tests": {
-        "threshold_seconds": Key("number", 2.0, rules.positive_seconds),
-        "marker": Key("str", "slow", rules.marker),
-        "slowdown_factor": Key("number", 2.0, rules.factor),
-    },
-}
 
 TOP_KEYS: dict[str, Key] = {
     "release": Key("version", None),
@@ -86,6 +47,7 @@ class CheckConfig:
     mode: Mode | None
     introduced_in: Version | None
     options: Mapping[str, Any]
+    ignore: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -175,6 +137,8 @@ class _Validator:
             return float(raw)
         if kind == "list" and isinstance(raw, list) and all(isinstance(x, str) for x in raw):
             return list(raw)
+        if kind == "codes" and isinstance(raw, list) and all(isinstance(x, str) for x in raw):
+            return list(raw)
         if kind == "modules" and isinstance(raw, list):
             return list(raw)
         if kind == "mode":
@@ -195,6 +159,7 @@ class _Validator:
             "bool": "true or false",
             "number": "a number",
             "list": "a list of strings",
+            "codes": "a list of rule codes",
             "version": 'a version string such as "1.4.0"',
         }[kind]
         raise self.error(table, key, f"must be {expected}, got {type(raw).__name__} {raw!r}")
@@ -269,8 +234,27 @@ def _project_release(v: _Validator, project: Any, root: Path) -> tuple[Version |
         ) from None
 
 
-def load_config(root: Path) -> GovConfig | None:
-    """Parse ``[tool.g6gov]``; None when the project has no such table."""
+def _ignore(v: _Validator, table: str, codes: list[str], check: Check) -> frozenset[str]:
+    for code in codes:
+        if code == "G6G000":
+            raise v.error(
+                table, "ignore", 'G6G000 cannot be ignored: fix the input, or set mode = "off"'
+            )
+        if code not in check.rules:
+            known = ", ".join(sorted(check.rules))
+            raise v.error(table, "ignore", f"{code!r} is not a rule of this check ({known})")
+    return frozenset(codes)
+
+
+def load_config(root: Path, known: Mapping[str, Check] | None = None) -> GovConfig | None:
+    """Parse ``[tool.g6gov]``; None when the project has no such table.
+
+    ``known``: the checks that exist (``registry.assemble``); the built-in ones by default.
+    """
+    if known is None:
+        from .checks.builtin import BUILTIN
+
+        known = {c.name: c for c in BUILTIN}
     found = read_pyproject(root)
     if found is None:
         return None
@@ -282,16 +266,17 @@ def load_config(root: Path) -> GovConfig | None:
     v = _Validator(path, text)
     if not isinstance(gov, dict):
         raise v.error("tool.g6gov", None, "must be a table")
-    top_raw = {
-        k: val for k, val in gov.items() if k not in CHECK_KEYS and not isinstance(val, dict)
-    }
+    top_raw = {k: val for k, val in gov.items() if k not in known and not isinstance(val, dict)}
     for key, val in gov.items():
-        if isinstance(val, dict) and key not in CHECK_KEYS:
-            known = ", ".join(sorted(CHECK_KEYS))
+        if isinstance(val, dict) and key not in known:
+            names = ", ".join(sorted(known))
             raise v.error(
-                f"tool.g6gov.{key}", None, f"unknown check {key!r} (known checks: {known})"
+                f"tool.g6gov.{key}",
+                None,
+                f"unknown check {key!r} (known checks: {names}; a third-party check must be "
+                "installed, or returned by pytest_g6gov_checks in a conftest)",
             )
-        if key in CHECK_KEYS and not isinstance(val, dict):
+        if key in known and not isinstance(val, dict):
             raise v.error(
                 "tool.g6gov", key, "a check must be a table, e.g. [tool.g6gov." + key + "]"
             )
@@ -301,21 +286,22 @@ def load_config(root: Path) -> GovConfig | None:
     if release is None:
         release, missing = _project_release(v, data.get("project"), root)
     checks: dict[str, CheckConfig] = {}
-    for name, keys in CHECK_KEYS.items():
+    for name, check in known.items():
         raw = gov.get(name)
         if raw is None:
             continue
         table = f"tool.g6gov.{name}"
-        opts = v.table(table, raw, {**COMMON_KEYS, **keys}, root)
+        opts = v.table(table, raw, {**COMMON_KEYS, **check.keys}, root)
         introduced = opts.pop("introduced_in")
         mode = opts.pop("mode")
+        ignore = _ignore(v, table, opts.pop("ignore"), check)
         if introduced is not None and release is None:
             raise v.error(
                 table,
                 "introduced_in",
                 f"needs a release to compare with: {missing}",
             )
-        checks[name] = CheckConfig(name, mode, introduced, opts)
+        checks[name] = CheckConfig(name, mode, introduced, opts, ignore)
     return GovConfig(
         root=root,
         release=release,

@@ -11,15 +11,15 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
+from .api import Check, Context, Result, SessionData
 from .atomic import write_atomic
 from .baselines import BaselineUpdate, baseline_path, load_baseline, ratchet, write_baseline
-from .checks import STATIC_CHECKS, CheckContext, load_static
-from .checks import slow_tests as slow
 from .config import CheckConfig, GovConfig
 from .findings import CheckResult, Finding, InputError, Mode
 from .report import dump_report, report_json
 from .scan import FileIndex
 from .staging import decide_mode
+from .suppress import Suppressor, split
 
 if TYPE_CHECKING:
     from .coverage_figures import Measurement
@@ -33,6 +33,7 @@ class Flags:
     update_baselines: bool = False
     accept_regressions: bool = False
     report: Path | None = None
+    outputs: tuple[Path, ...] = ()  # other files this run writes (never scanned)
 
 
 @dataclass
@@ -47,41 +48,25 @@ class Outcome:
         return self.write_failed or any(r.failing for r in self.results)
 
 
-def cardinality_update(
-    baseline: Mapping[str, float] | None,
-    counts: Mapping[str, int],
-    max_growth_percent: float,
-    accept: bool,
-) -> BaselineUpdate:
-    """Series counts per group only ratchet down; growth within the allowance is not recorded."""
-    current: dict[str, float] = {}
-    for group, count in counts.items():
-        old = None if baseline is None else baseline.get(group)
-        within = old is not None and old < count <= old * (1 + max_growth_percent / 100)
-        current[group] = old if within and old is not None else float(count)
-    return ratchet(
-        "metrics_spec",
-        baseline,
-        current,
-        higher_is_better=False,
-        accept=accept,
-        keep_missing=lambda group: False,
-        fmt=lambda v: f"{v:.0f} series",
-    )
-
-
 def crash_finding(check: str, exc: BaseException) -> Finding:
     return Finding("G6G000", f"check {check} failed internally: {type(exc).__name__}: {exc}")
 
 
-def run_isolated(check: str, fn: Callable[[], list[Finding]]) -> list[Finding]:
+def run_isolated(check: str, fn: Callable[[], list[Finding] | Result]) -> Result:
     """A check that raises becomes one G6G000 finding; it never crashes the session."""
     try:
-        return fn()
+        out = fn()
     except InputError as exc:
-        return [exc.finding()]
+        return Result([exc.finding()])
     except Exception as exc:  # the isolation boundary SPEC requires
-        return [crash_finding(check, exc)]
+        return Result([crash_finding(check, exc)])
+    if isinstance(out, Result):
+        return out
+    if isinstance(out, list | tuple) and all(isinstance(f, Finding) for f in out):
+        return Result(list(out))
+    return Result(
+        [crash_finding(check, TypeError(f"run() returned {type(out).__name__}, not findings"))]
+    )
 
 
 def _rel(root: Path, path: Path) -> str | None:
@@ -96,10 +81,12 @@ class Governance:
         self,
         gov: GovConfig,
         flags: Flags,
+        known: Mapping[str, Check],
         today: date | None = None,
         cache_dir: Callable[[], Path | None] | None = None,
     ) -> None:
         self.gov = gov
+        self.known = known
         self._cache_dir = cache_dir
         self.flags = flags
         self.today = today or date.today()
@@ -107,6 +94,7 @@ class Governance:
         self._marked: set[str] = set()
         self._where: dict[str, tuple[str | None, int | None]] = {}
         self.files = FileIndex(gov.root)
+        self.suppressor = Suppressor(gov.root)
 
     def mode(self, check: CheckConfig) -> Mode:
         enforce_all = self.flags.enforce or self.gov.enforce
@@ -114,8 +102,9 @@ class Governance:
 
     def never_scan(self) -> frozenset[str]:
         paths = {_rel(self.gov.root, self.gov.baseline_dir)}
-        if self.flags.report is not None:
-            paths.add(_rel(self.gov.root, self.flags.report))
+        for out in (self.flags.report, *self.flags.outputs):
+            if out is not None:
+                paths.add(_rel(self.gov.root, out))
         return frozenset(p for p in paths if p)
 
     def add_timing(self, nodeid: str, seconds: float, path: str | None, line: int | None) -> None:
@@ -128,154 +117,91 @@ class Governance:
         """The tests that carry the slow marker (exempt from the threshold)."""
         self._marked = set(nodeids)
 
-    @property
-    def timings(self) -> dict[str, slow.Timing]:
-        return {
-            nodeid: slow.Timing(nodeid, secs, nodeid in self._marked, *self._where[nodeid])
-            for nodeid, secs in self._seconds.items()
-        }
+    def _baseline(self, check: str) -> tuple[dict[str, float] | None, Finding | None]:
+        path = baseline_path(self.gov.baseline_dir, check)
+        rel = _rel(self.gov.root, path) or str(path)
+        try:
+            return load_baseline(path, check, rel, self.known[check].baseline), None
+        except InputError as exc:
+            return None, exc.finding()
 
-    def _context(self, check: CheckConfig) -> CheckContext:
-        return CheckContext(
+    def run_check(
+        self, name: str, config: CheckConfig, session: SessionData | None
+    ) -> tuple[CheckResult, BaselineUpdate | None]:
+        """One check, isolated: its findings (suppressions applied) and baseline update."""
+        check = self.known[name]
+        result = CheckResult(name, self.mode(config))
+        if result.mode == "off":
+            return result, None
+        baseline, error = (None, None) if check.baseline is None else self._baseline(name)
+        ctx = Context(
             self.gov.root,
-            check.options,
+            config.options,
             self.gov.release,
             self.today,
             self.never_scan(),
             self.files,
             None if self._cache_dir is None else self._cache_dir(),
+            baseline=baseline,
+            session=session,
+            accept_regressions=self.flags.accept_regressions,
         )
-
-    def _static_check(self, name: str, check: CheckConfig) -> CheckResult:
-        result = CheckResult(name, self.mode(check))
-        if result.mode == "off":
-            return result
-        ctx = self._context(check)
-        result.findings = sorted(
-            run_isolated(name, lambda: load_static(name)(ctx)), key=Finding.sort_key
-        )
+        out = run_isolated(name, lambda: check.run(ctx))
         result.extra.update(ctx.stats)
-        return result
-
-    def _baseline(self, check: str) -> tuple[dict[str, float] | None, Finding | None]:
-        path = baseline_path(self.gov.baseline_dir, check)
-        rel = _rel(self.gov.root, path) or str(path)
-        try:
-            return load_baseline(path, check, rel), None
-        except InputError as exc:
-            return None, exc.finding()
-
-    def _slow_tests(
-        self, check: CheckConfig, partial: str | None
-    ) -> tuple[CheckResult, BaselineUpdate | None]:
-        result = CheckResult("slow_tests", self.mode(check))
-        if result.mode == "off":
+        result.extra.update(out.extra)
+        result.notes = list(out.notes)
+        result.skipped_reason = out.skipped
+        if out.skipped is not None:
             return result, None
-        threshold = float(check.options["threshold_seconds"])
-        factor = float(check.options["slowdown_factor"])
-        marker = str(check.options["marker"])
-        baseline, error = self._baseline("slow_tests")
-        timings = self.timings
-        result.extra["slowest"] = slow.slowest(timings)
-        result.notes = [
-            f"slowest: {entry['seconds']:.2f}s {entry['nodeid']}"
-            for entry in result.extra["slowest"][:5]
-        ]
-        if error is not None:
-            result.findings = [error]
+        findings = [error] if error is not None else out.findings
+        kept, result.suppressed = split(findings, config.ignore, self.suppressor)
+        result.findings = sorted(set(kept), key=Finding.sort_key)
+        if error is not None or check.baseline is None:
             return result, None
-        result.findings = run_isolated(
-            "slow_tests",
-            lambda: slow.evaluate(timings, baseline, threshold, factor=factor, marker=marker),
-        )
-        upd = slow.update(
-            timings,
+        if out.update is not None:
+            return result, out.update
+        if out.entries is None:
+            return result, None
+        update = ratchet(
+            name,
             baseline,
-            threshold,
-            factor=factor,
+            out.entries,
+            higher_is_better=check.baseline.higher_is_better,
             accept=self.flags.accept_regressions,
-            partial=partial is not None,
+            keep_missing=lambda key: session is not None and session.partial is not None,
         )
-        return result, upd
+        return result, update
 
-    def _metrics_spec(self, check: CheckConfig) -> tuple[CheckResult, BaselineUpdate | None]:
-        result = CheckResult("metrics_spec", self.mode(check))
-        if result.mode == "off":
-            return result, None
-        baseline, error = self._baseline("metrics_spec")
-        if error is not None:
-            result.findings = [error]
-            return result, None
-        ctx = self._context(check)
-        counts: dict[str, int] = {}
-
-        def run() -> list[Finding]:
-            from .checks import metrics_spec
-
-            out = metrics_spec.run(ctx, baseline)
-            counts.update(out.counts)
-            return out.findings
-
-        result.findings = sorted(run_isolated("metrics_spec", run), key=Finding.sort_key)
-        result.extra["series"] = dict(sorted(counts.items()))
-        if not counts:  # nothing measured (the registry could not be read): keep the baseline
-            return result, None
-        limit = float(check.options["max_growth_percent"])
-        return result, cardinality_update(baseline, counts, limit, self.flags.accept_regressions)
-
-    def _critical_coverage(
-        self, check: CheckConfig, partial: str | None, measured: Measured
-    ) -> tuple[CheckResult, BaselineUpdate | None]:
-        result = CheckResult("critical_coverage", self.mode(check))
-        if result.mode == "off":
-            return result, None
-        if partial is not None:
-            result.skipped_reason = f"partial run ({partial}): coverage is judged on full runs"
-            return result, None
-        from .checks import critical_coverage as cc
-
-        if not isinstance(measured, cc.Measurement):
-            result.findings = [
-                crash_finding(
-                    "critical_coverage", measured or RuntimeError("no coverage data was gathered")
-                )
-            ]
-            return result, None
-        result.extra["measured"] = {
-            k: None if v is None else round(v, 1) for k, v in measured.percents.items()
-        }
-        baseline, error = self._baseline("critical_coverage")
-        if error is not None:
-            result.findings = [error]
-            return result, None
-        minimum = float(check.options["min_percent"])
-        floors = check.options.get("floors") or {}
-        result.findings = run_isolated(
-            "critical_coverage", lambda: cc.evaluate(measured, baseline, minimum, floors)
+    def session_data(self, partial: str | None, measured: Measured, exitstatus: int) -> SessionData:
+        return SessionData(
+            partial,
+            dict(self._seconds),
+            exitstatus,
+            locations=dict(self._where),
+            marked=frozenset(self._marked),
+            coverage=measured,
         )
-        return result, cc.update(measured, baseline, self.flags.accept_regressions)
 
-    def finish(self, partial: str | None, measured: Measured = None) -> Outcome:
+    def finish(
+        self, partial: str | None, measured: Measured = None, exitstatus: int = 0
+    ) -> Outcome:
+        """Every configured check (static ones too) at the end of a test session."""
+        return self._run(self.session_data(partial, measured, exitstatus), static_only=False)
+
+    def run_static(self) -> Outcome:
+        """The configured checks that need no test run (``g6gov check``)."""
+        return self._run(None, static_only=True)
+
+    def _run(self, session: SessionData | None, static_only: bool) -> Outcome:
         results: list[CheckResult] = []
         updates: list[BaselineUpdate] = []
-        for name, check in self.gov.checks.items():
-            if name in STATIC_CHECKS:
-                results.append(self._static_check(name, check))
-            elif name == "critical_coverage":
-                result, upd = self._critical_coverage(check, partial, measured)
-                results.append(result)
-                if upd is not None:
-                    updates.append(upd)
-            elif name == "metrics_spec":
-                result, upd = self._metrics_spec(check)
-                results.append(result)
-                if upd is not None:
-                    updates.append(upd)
-            elif name == "slow_tests":
-                result, upd = self._slow_tests(check, partial)
-                results.append(result)
-                if upd is not None:
-                    updates.append(upd)
+        for name, config in self.gov.checks.items():
+            if static_only and not self.known[name].static:
+                continue
+            result, upd = self.run_check(name, config, None if self.known[name].static else session)
+            results.append(result)
+            if upd is not None:
+                updates.append(upd)
         outcome = Outcome(results, updates)
         if self.flags.update_baselines:
             self._write_baselines(outcome)

@@ -7,19 +7,26 @@ nothing; the session's objects live in ``session.py``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from .api import Check
     from .config import GovConfig
     from .coverage_measure import OuterCoverage, OwnCoverage
 
+Loaded = tuple["GovConfig | None", "dict[str, Check]", "str | None"]
 _PARSER: list[pytest.Parser] = []
-_GOV: pytest.StashKey[tuple[GovConfig | None, str | None]] = pytest.StashKey()
+_PROBLEM: pytest.StashKey[str] = pytest.StashKey()
 _OWN_COV: pytest.StashKey[OwnCoverage | OuterCoverage] = pytest.StashKey()
 _FLAGS = ("g6_enforce", "g6_update_baselines", "g6_accept_regressions", "g6_report")
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from . import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -53,24 +60,32 @@ def _pytest_cov_active(config: pytest.Config) -> bool:
     return bool(getattr(ns, "cov_source", None)) and not getattr(ns, "no_cov", False)
 
 
-def _load(root: Path) -> tuple[GovConfig | None, str | None]:
-    """The ``[tool.g6gov]`` settings (or None) and a config error line (or None).
-
-    A pyproject.toml that never mentions g6gov is not parsed at all.
-    """
+def _load(config: pytest.Config) -> Loaded:
+    """The ``[tool.g6gov]`` settings (or None), the checks that exist, and a config error
+    line (or None). A pyproject.toml that never mentions g6gov is not parsed at all, and
+    then no check is looked for."""
+    root = config.rootpath
     try:
         if b"g6gov" not in (root / "pyproject.toml").read_bytes():
-            return None, None
+            return None, {}, None
     except FileNotFoundError:
-        return None, None
+        return None, {}, None
     except OSError:
         pass  # load_config reports it
     from .config import ConfigError, load_config
+    from .registry import RegistryError, assemble, entry_point_checks, hook_checks
 
     try:
-        return load_config(root), None
-    except ConfigError as exc:
-        return None, f"g6gov: {exc}"
+        impls = config.pluginmanager.hook.pytest_g6gov_checks.get_hookimpls()
+        known = assemble(
+            [
+                *entry_point_checks(),
+                *hook_checks((impl.plugin_name, impl.function) for impl in impls),
+            ]
+        )
+        return load_config(root, known), known, None
+    except (ConfigError, RegistryError) as exc:
+        return None, {}, f"g6gov: {exc}"
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -85,7 +100,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
 
     problem = path_option_problem(early_config)
     if problem is not None:
-        early_config.stash[_GOV] = (None, problem)
+        early_config.stash[_PROBLEM] = problem
         return
     modules = critical_modules(early_config.rootpath)
     if modules and not _pytest_cov_active(early_config):
@@ -96,11 +111,14 @@ def pytest_load_initial_conftests(early_config: pytest.Config) -> None:
         measurement = OuterCoverage(root, modules, outer) if outer else OwnCoverage(root, modules)
         measurement.start()
         early_config.stash[_OWN_COV] = measurement
-    early_config.stash[_GOV] = _load(early_config.rootpath)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    gov, error = config.stash[_GOV] if _GOV in config.stash else _load(config.rootpath)
+    """Validate the configuration once the initial conftests (which may contribute checks
+    through ``pytest_g6gov_checks``) are loaded."""
+    gov, known, error = (
+        (None, {}, config.stash[_PROBLEM]) if _PROBLEM in config.stash else _load(config)
+    )
     if error is not None:
         own = config.stash.get(_OWN_COV, None)
         if own is not None:
@@ -113,7 +131,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     from .session import register
 
-    register(config, gov, config.stash.get(_OWN_COV, None), _PARSER[0])
+    register(config, gov, known, config.stash.get(_OWN_COV, None), _PARSER[0])
 
 
 class _NoTableNotice:

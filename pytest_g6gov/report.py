@@ -27,10 +27,11 @@ def check_summary(result: CheckResult) -> str:
     if result.status == "skipped":
         reason = result.skipped_reason or "mode off"
         return f"{head}: skipped: {reason}"
+    quiet = f", {result.suppressed} suppressed" if result.suppressed else ""
     if not result.findings:
-        return f"{head}: ok"
+        return f"{head}: ok{quiet}"
     verdict = "fails the run" if result.failing else "warning only"
-    return f"{head}: {_plural(len(result.findings), 'finding')} ({verdict})"
+    return f"{head}: {_plural(len(result.findings), 'finding')} ({verdict}){quiet}"
 
 
 def finding_lines(result: CheckResult) -> list[str]:
@@ -85,6 +86,7 @@ def report_json(results: Sequence[CheckResult], release: Version | None) -> dict
             "mode": r.mode,
             "status": r.status,
             "findings": [f.to_json() for f in r.findings],
+            "suppressed": r.suppressed,
         }
         if r.skipped_reason is not None:
             entry["note"] = r.skipped_reason

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 if TYPE_CHECKING:
+    from .api import Check
     from .coverage_measure import OuterCoverage, OwnCoverage
 
     Measuring = OwnCoverage | OuterCoverage
@@ -138,6 +140,7 @@ class _Controller:
         self,
         config: pytest.Config,
         gov: GovConfig,
+        known: Mapping[str, Check],
         flags: Flags,
         own: Measuring | None,
         parser: pytest.Parser,
@@ -148,9 +151,9 @@ class _Controller:
         self.own = own
         self.parser = parser
         self.gov = gov
-        self.governance = Governance(gov, flags, cache_dir=lambda: _cache_dir(config))
+        self.governance = Governance(gov, flags, known, cache_dir=lambda: _cache_dir(config))
         self.outcome: Outcome | None = None
-        self.timed = "slow_tests" in gov.checks
+        self.timed = any(not known[name].static for name in gov.checks)
         self.collection_errors = 0
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
@@ -193,7 +196,8 @@ class _Controller:
         measured = _measure(self.config, self.gov, self.own)
         if self.marked is not None:
             self.governance.set_marked(self.marked.marked)
-        self.outcome = self.governance.finish(self._partial(session, exitstatus), measured)
+        partial = self._partial(session, exitstatus)
+        self.outcome = self.governance.finish(partial, measured, int(exitstatus))
         if self.outcome.failing and session.exitstatus in (0, 5):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -229,7 +233,11 @@ def _check_outputs(gov: GovConfig, flags: Flags) -> None:
 
 
 def register(
-    config: pytest.Config, gov: GovConfig, own: Measuring | None, parser: pytest.Parser
+    config: pytest.Config,
+    gov: GovConfig,
+    known: Mapping[str, Check],
+    own: Measuring | None,
+    parser: pytest.Parser,
 ) -> None:
     """Register what a session with a ``[tool.g6gov]`` table needs (workers: no controller)."""
     flags = _flags(config)
@@ -254,5 +262,5 @@ def register(
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_XdistCoverage(own), "g6gov-xdist-coverage")
     if not hasattr(config, "workerinput"):
-        controller = _Controller(config, gov, flags, own, parser, marked)
+        controller = _Controller(config, gov, known, flags, own, parser, marked)
         config.pluginmanager.register(controller, "g6gov-controller")

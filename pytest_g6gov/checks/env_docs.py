@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import CHECK_KEYS
 from ..findings import Finding, InputError
 from . import CheckContext
+from .builtin import EnvDocs
 from .env_doc_parser import EnvDoc, EnvEntry, family_pattern, heads_compatible, parse_env_doc
 from .env_sources import SourceUses, scan_sources
 
@@ -32,7 +32,7 @@ class EnvDocsOptions:
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> EnvDocsOptions:
         """Validated options (see config.py); a missing key takes its documented default."""
-        keys = CHECK_KEYS["env_docs"]
+        keys = EnvDocs.keys
 
         def get(key: str) -> Any:
             return options.get(key, keys[key].default)
