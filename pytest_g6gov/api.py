@@ -10,7 +10,11 @@ A check is an object with these attributes (subclass :class:`Check` or write you
     run(ctx)  -> list[Finding] | Result
 
 Contribute checks with the hook ``pytest_g6gov_checks()`` (returning a list of them) in a
-pytest plugin or conftest, or in a module named by an entry point of the group ``g6gov``.
+pytest plugin or conftest, or in a module named by an entry point of the group ``g6gov``
+(mark it ``@checks_hookimpl`` when the module is also a pytest plugin).
+
+A key's range rule is ``rule(value, ctx: RuleContext) -> value`` raising
+:class:`RuleError` with what is wrong; the configuration error adds the file, line and key.
 """
 
 from __future__ import annotations
@@ -24,7 +28,9 @@ from typing import Any, ClassVar
 from packaging.version import Version
 
 from .baselines import BaselineUpdate
+from .config_rules import RuleContext, RuleError
 from .findings import Finding, InputError
+from .hookspecs import checks_hookimpl
 from .keys import Key
 from .scan import FileIndex
 
@@ -36,7 +42,10 @@ __all__ = [
     "InputError",
     "Key",
     "Result",
+    "RuleContext",
+    "RuleError",
     "SessionData",
+    "checks_hookimpl",
 ]
 
 

@@ -7,7 +7,8 @@ group ``g6gov`` implements the same function for the standalone ``g6gov check``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import pluggy
 
@@ -17,6 +18,19 @@ if TYPE_CHECKING:
 PROJECT = "g6gov"
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
+_pytest_hookimpl = pluggy.HookimplMarker("pytest")  # what ``pytest.hookimpl`` is, without pytest
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+def checks_hookimpl(function: F) -> F:
+    """Mark a module's ``pytest_g6gov_checks`` as an optional pytest hook.
+
+    A module that is also a pytest plugin (a ``pytest11`` entry point) needs it: with g6gov
+    disabled (``-p no:g6gov``) pytest would otherwise call the function an unknown hook.
+    The ``g6gov`` entry-point loader accepts the function with or without the mark. Importing
+    this imports pluggy only, so the standalone ``g6gov check`` does not import pytest."""
+    return _pytest_hookimpl(optionalhook=True)(function)
 
 
 @hookspec

@@ -1,0 +1,1 @@
+"""Example third-party checks for pytest_g6gov (see ``plugin.py``)."""
