@@ -234,11 +234,26 @@ def render(fmt: str, outcome: Outcome, gov: GovConfig, known: dict[str, Check]) 
 
 
 def _sarif(outcome: Outcome, gov: GovConfig, known: dict[str, Check]) -> bytes:
-    raise UsageError("--format sarif: not available yet in this version (use text or json)")
+    from . import __version__
+    from .registry import all_rules
+    from .sarif import config_anchors, dump_sarif, rule_checks, sarif_log
+
+    owners, anchors = rule_checks(known), config_anchors(gov.root)
+    log = sarif_log(outcome.results, all_rules(known), gov.root, __version__, owners, anchors)
+    return dump_sarif(log)
 
 
 def _github(outcome: Outcome, gov: GovConfig, known: dict[str, Check]) -> bytes:
-    raise UsageError("--format github: not available yet in this version (use text or json)")
+    """The annotations; the summary table also goes to ``$GITHUB_STEP_SUMMARY`` when that
+    is set (a failed append is only a message: it is the CI runner's file)."""
+    from .github import annotation_lines, append_summary, summary_markdown
+
+    summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary:
+        error = append_summary(Path(summary), summary_markdown(outcome.results))
+        if error is not None:
+            _note(error)
+    return "".join(f"{line}\n" for line in annotation_lines(outcome.results)).encode("utf-8")
 
 
 def _emit(data: bytes, output: Path | None) -> bool:
@@ -285,7 +300,9 @@ def check(args: argparse.Namespace) -> int:
         _note("no static check is configured: nothing checked")
     from .governance import Flags, Governance
 
-    flags = Flags(enforce=args.enforce, outputs=() if output is None else (output,))
+    summary = os.environ.get("GITHUB_STEP_SUMMARY") if args.format == "github" else None
+    outputs = tuple(Path(p) for p in (output, summary) if p)
+    flags = Flags(enforce=args.enforce, outputs=outputs)
     folder = None if args.no_cache else cache_dir(root)
     outcome = Governance(gov, flags, known, cache_dir=lambda: folder).run_static()
     written = _emit(render(args.format, outcome, gov, known), output)

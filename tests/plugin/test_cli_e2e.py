@@ -14,7 +14,10 @@ from typing import Any
 
 import pytest
 
+from pytest_g6gov.report import validate_report
+
 from .helpers import XDIST, governance_lines, write
+from .sarif_helpers import validate_sarif
 
 ENV_DOC = """# Environment
 
@@ -63,6 +66,12 @@ ENV_FINDINGS = [("ENV002", "app/main.py", 4), ("ENV003", "docs/env_dict.md", 4)]
 DEP_FINDINGS = [("DEP001", "app/legacy.py", 1)]
 
 
+# Under GitHub Actions (CI) a command must not write into the job's real step summary.
+CLEAN_ENV = {
+    k: v for k, v in os.environ.items() if k not in ("GITHUB_ACTIONS", "GITHUB_STEP_SUMMARY")
+}
+
+
 def command(kind: str) -> list[str]:
     """The console script as installed beside this interpreter, or ``python -m``."""
     if kind == "module":
@@ -78,7 +87,7 @@ def g6gov(
     return subprocess.run(
         [*command(kind), *args],
         cwd=cwd,
-        env=None if env is None else {**os.environ, **env},
+        env={**CLEAN_ENV, **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,
@@ -226,39 +235,70 @@ def test_root_is_the_nearest_folder_with_a_pyproject(tmp_path: Path) -> None:
 
 @pytest.mark.slow  # a pytest session beside the command
 @pytest.mark.parametrize("xdist", XDIST)
-def test_same_findings_and_lines_as_the_plugin(
-    pytester: pytest.Pytester, tmp_path_factory: pytest.TempPathFactory, xdist: list[str]
+def test_same_findings_in_every_format_as_the_plugin(
+    pytester: pytest.Pytester,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    xdist: list[str],
 ) -> None:
+    """One plugin session (--g6-report, --g6-sarif, --g6-annotations, step summary) and
+    ``g6gov check`` in each format over the same project give the same findings."""
     module = f"reg_cli_{len(xdist)}"
     metrics = f'[tool.g6gov.metrics_spec]\nregistry = "{module}:build"\nprefix = "app_"\n'
     metrics += 'spec = "metrics.yaml"\nmode = "enforce"\n'
     project(pytester.path, ENV + DEP + metrics + 'ignore = ["MET004"]\n', registry=module)
     pytester.makepyfile(test_ok="def test_ok():\n    pass\n")
-    report = tmp_path_factory.mktemp("report") / "plugin.json"  # outside: g6gov would scan it
-    result = pytester.runpytest(*xdist, "-p", "no:benchmark", "--g6-report", str(report))
-    assert result.ret == 1
-    plugin = json.loads(report.read_text())
-    proc = g6gov(pytester.path, "check", "--format", "json")
-    assert proc.returncode == 1, proc.stderr
-    cli = json.loads(proc.stdout)
-    from pytest_g6gov.report import validate_report
-
-    validate_report(cli)
-    assert cli["release"] == plugin["release"] == "1.0.0"
-    assert (
-        list(cli["checks"])
-        == list(plugin["checks"])
-        == ["env_docs", "deprecations", "metrics_spec"]
+    out = tmp_path_factory.mktemp("outputs")  # outside the project: g6gov would scan them
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(out / "plugin.md"))
+    result = pytester.runpytest(
+        *xdist,
+        "-p",
+        "no:benchmark",
+        "--g6-annotations",
+        *("--g6-report", str(out / "plugin.json"), "--g6-sarif", str(out / "plugin.sarif")),
     )
-    for name, entry in cli["checks"].items():
+    assert result.ret == 1
+    plugin = json.loads((out / "plugin.json").read_text())
+
+    def cli(fmt: str) -> str:
+        summary = {"GITHUB_STEP_SUMMARY": str(out / "cli.md")}
+        proc = g6gov(pytester.path, "check", "--format", fmt, env=summary)
+        assert proc.returncode == 1, proc.stderr
+        return proc.stdout
+
+    report = json.loads(cli("json"))
+    validate_report(report)
+    assert report["release"] == plugin["release"] == "1.0.0"
+    assert list(report["checks"]) == ["env_docs", "deprecations", "metrics_spec"]
+    assert list(plugin["checks"]) == list(report["checks"])
+    for name, entry in report["checks"].items():
         same = ("mode", "status", "findings", "suppressed")
         assert {k: entry[k] for k in same} == {k: plugin["checks"][name][k] for k in same}
-    assert found(cli, "env_docs") == ENV_FINDINGS
-    assert found(cli, "deprecations") == DEP_FINDINGS
-    assert [f["code"] for f in cli["checks"]["metrics_spec"]["findings"]] == ["MET005"]
-    text = g6gov(pytester.path, "check")
-    assert text.stdout.splitlines() == governance_lines(result.outlines)
-    assert "MET005 ERROR" in text.stdout
+    assert found(report, "env_docs") == ENV_FINDINGS
+    assert found(report, "deprecations") == DEP_FINDINGS
+    assert [f["code"] for f in report["checks"]["metrics_spec"]["findings"]] == ["MET005"]
+
+    section = governance_lines(result.outlines)
+    text = cli("text")
+    assert "MET005 ERROR" in text
+    assert text.splitlines() == [line for line in section if not line.startswith("::")]
+
+    sarif = json.loads(cli("sarif"))
+    validate_sarif(sarif)
+    assert sarif == json.loads((out / "plugin.sarif").read_text())
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == [
+        "DEP001",
+        "ENV002",
+        "ENV003",
+        "MET005",
+    ]
+
+    github = cli("github").splitlines()
+    assert github == [line for line in result.outlines if line.startswith("::")]
+    assert len(github) == 4 and github[-1].startswith("::error file=metrics.yaml,title=MET005::")
+    assert (out / "cli.md").read_text() == (out / "plugin.md").read_text()
+    assert "| metrics_spec | enforce | findings | 1 | 0 |" in (out / "cli.md").read_text()
 
 
 def test_output_is_written_atomically_and_never_scanned(tmp_path: Path) -> None:
@@ -343,11 +383,60 @@ def test_help_version_and_no_pytest_at_start_up(tmp_path: Path) -> None:
         assert not {m for m in modules if m.split(".")[0] in ("pytest", "_pytest")}, args
 
 
-def test_format_sarif_and_github_without_their_modules(tmp_path: Path) -> None:
-    """Until the SARIF and annotation writers exist, the formats say so (exit 4)."""
-    project(tmp_path, ENV)
-    import importlib.util
+THIRD_PARTY = """
+from pytest_g6gov.api import Check, Finding, Key
 
-    for fmt in ("sarif", "github"):
-        if importlib.util.find_spec(f"pytest_g6gov.{fmt}") is None:
-            assert "not available yet" in one_error_line(g6gov(tmp_path, "check", "--format", fmt))
+
+class Todo(Check):
+    name = "todo_notes"
+    rules = {"TDO001": "a TODO note in a source file"}
+    keys = {"word": Key("str", "TODO")}
+
+    def run(self, ctx):
+        word = ctx.options["word"]
+        found = []
+        for path in sorted(ctx.root.glob("app/*.py")):
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                if word in line:
+                    found.append(Finding("TDO001", f"{word} left", f"app/{path.name}", number))
+        return found
+
+
+class Timed(Check):
+    name = "timed_thing"
+    static = False
+    rules = {"TIM001": "judged at the end of a test session"}
+
+    def run(self, ctx):
+        raise AssertionError("g6gov check must not run a run-time check")
+
+
+def pytest_g6gov_checks():
+    return [Todo(), Timed()]
+"""
+
+
+def test_installed_third_party_checks(tmp_path: Path) -> None:
+    """A package's ``g6gov`` entry point: its static check runs with its own keys and staging;
+    its run-time check is configured but not run, and refused by --only."""
+    site = tmp_path / "site"
+    write(site, "todo_check.py", THIRD_PARTY)
+    info = "todo_check-1.0.dist-info"
+    write(site, f"{info}/METADATA", "Metadata-Version: 2.1\nName: todo-check\nVersion: 1.0\n")
+    write(site, f"{info}/entry_points.txt", "[g6gov]\ntodo = todo_check\n")
+    root = project(tmp_path / "proj", '[tool.g6gov.todo_notes]\nword = "FIXME"\nmode = "enforce"\n')
+    write(
+        root, "pyproject.toml", (root / "pyproject.toml").read_text() + "[tool.g6gov.timed_thing]\n"
+    )
+    write(root, "app/notes.py", "x = 1\n# FIXME: later\n# TODO: fine\n")
+    env = {"PYTHONPATH": str(site)}
+    proc = g6gov(root, "check", env=env)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stdout.splitlines() == [
+        "TDO001 ERROR app/notes.py:2: FIXME left",
+        "todo_notes (enforce): 1 finding (fails the run)",
+    ]
+    line = one_error_line(g6gov(root, "check", "--only", "timed_thing", env=env))
+    assert line.startswith("g6gov: --only timed_thing: a run-time check")
+    assert "todo_notes" in line
+    assert "unknown check 'todo_notes'" in one_error_line(g6gov(root, "check"))  # not installed
