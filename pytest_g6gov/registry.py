@@ -9,22 +9,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, get_args
 
 import pluggy
 
 from . import hookspecs
 from .api import Baseline, Check
-from .keys import Key
+from .config import TOP_KEYS
+from .keys import Key, Kind
 
 CODE = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")
 NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 COMMON = frozenset({"mode", "introduced_in", "ignore"})
+RESERVED = frozenset(TOP_KEYS)  # [tool.g6gov] keys cannot be check names
+PUBLIC_KINDS = ("str", "bool", "number", "list", "version")
 ENTRY_POINT_GROUP = "g6gov"
 
 
 class RegistryError(Exception):
     """A contributed check that cannot be used, in one line."""
+
+
+def _why(exc: BaseException) -> str:
+    """An exception as one line: its type and its message with the newlines folded."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class _Manager(pluggy.PluginManager):
@@ -39,32 +48,59 @@ class _Manager(pluggy.PluginManager):
 
 
 def entry_point_checks() -> list[tuple[str, Check]]:
-    """(provider, check) for every check of an installed package's ``g6gov`` entry point."""
+    """(provider, check) for every check of an installed package's ``g6gov`` entry point.
+
+    Each entry point is loaded and registered with pluggy on its own, so a package that
+    fails to import, or whose hook pluggy refuses, is named in the error. A distribution
+    found twice on ``sys.path`` counts once (the first, as for imports)."""
+    from importlib import metadata
+
     pm = _Manager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
+    found: list[tuple[str, Check]] = []
+    seen: set[tuple[str, str]] = set()
+    for dist in metadata.distributions():
+        for ep in dist.entry_points:
+            if ep.group != ENTRY_POINT_GROUP:
+                continue
+            project = str(dist.metadata["Name"] or "?")
+            key = (project.lower().replace("_", "-"), ep.name)
+            if key in seen:
+                continue
+            seen.add(key)
+            provider = f"{project} (entry point {ep.name} = {ep.value})"
+            found += [(provider, c) for c in _entry_point(pm, ep, provider)]
+    return found
+
+
+def _entry_point(pm: _Manager, ep: Any, provider: str) -> list[Any]:
     try:
-        pm.load_setuptools_entrypoints(ENTRY_POINT_GROUP)
+        plugin = ep.load()
     except Exception as exc:  # an installed package that fails to import: one config line
         raise RegistryError(
-            f"an entry point of the group {ENTRY_POINT_GROUP!r} cannot be loaded: "
-            f"{type(exc).__name__}: {exc}: fix or uninstall that package"
+            f"{provider} cannot be loaded: {_why(exc)}: fix or uninstall that package"
         ) from None
-    found: list[tuple[str, Check]] = []
-    for plugin, dist in pm.list_plugin_distinfo():
-        provider = f"{dist.project_name} (entry point {pm.get_name(plugin)})"
-        impl = getattr(plugin, "pytest_g6gov_checks", None)
-        if impl is not None:
-            found += [(provider, c) for c in _call(impl, provider)]
-    return found
+    if pm.is_registered(plugin):  # two entry points naming one module
+        return []
+    try:
+        pm.register(plugin, name=provider)
+        pm.check_pending()
+    except pluggy.PluginValidationError as exc:  # e.g. a misspelt hook or wrong arguments
+        raise RegistryError(f"{provider}: {' '.join(str(exc).split())}") from None
+    impl = getattr(plugin, "pytest_g6gov_checks", None)
+    if not callable(impl):
+        raise RegistryError(
+            f"{provider}: the entry point names no module or object with a "
+            "pytest_g6gov_checks() function"
+        )
+    return _call(impl, provider)
 
 
 def _call(impl: Any, provider: str) -> list[Any]:
     try:
         checks = impl()
     except Exception as exc:  # a broken hook is the provider's config problem, not a crash
-        raise RegistryError(
-            f"pytest_g6gov_checks of {provider} failed: {type(exc).__name__}: {exc}"
-        ) from None
+        raise RegistryError(f"pytest_g6gov_checks of {provider} failed: {_why(exc)}") from None
     if not isinstance(checks, list | tuple):
         raise RegistryError(f"pytest_g6gov_checks of {provider} must return a list of checks")
     return list(checks)
@@ -85,7 +121,20 @@ def validate(check: Any, provider: str) -> Check:
     who = f"check {name!r} from {provider}" if isinstance(name, str) else f"a check from {provider}"
     if not isinstance(name, str) or not NAME.match(name):
         raise RegistryError(f"{who}: name must be snake_case, e.g. 'my_check'")
-    rules = getattr(check, "rules", None)
+    if name in RESERVED:
+        raise RegistryError(f"{who}: {name!r} is a [tool.g6gov] key, not a check name: rename it")
+    _validate_rules(who, getattr(check, "rules", None))
+    _validate_keys(who, getattr(check, "keys", None))
+    if not isinstance(getattr(check, "static", None), bool):
+        raise RegistryError(f"{who}: static must be True or False")
+    _validate_baseline(who, getattr(check, "baseline", None))
+    run = getattr(check, "run", None)
+    if not callable(run) or getattr(type(check), "run", None) is Check.run:
+        raise RegistryError(f"{who}: needs a run(ctx) method")
+    return check  # type: ignore[no-any-return]
+
+
+def _validate_rules(who: str, rules: Any) -> None:
     if not isinstance(rules, Mapping) or not rules:
         raise RegistryError(f"{who}: rules must map its codes to one-line descriptions")
     for code, text in rules.items():
@@ -94,24 +143,47 @@ def validate(check: Any, provider: str) -> Check:
                 f"{who}: rule code {code!r} must be capitals and digits ending in three digits, "
                 "e.g. 'ABC001' (G6G000 is the framework's)"
             )
-        if not isinstance(text, str) or not text.strip():
+        if not isinstance(text, str) or not text.strip() or "\n" in text.strip():
             raise RegistryError(f"{who}: rule {code} needs a one-line description")
-    keys = getattr(check, "keys", None)
+
+
+def _validate_keys(who: str, keys: Any) -> None:
     if not isinstance(keys, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, Key) for k, v in keys.items()
+        isinstance(k, str) and k and isinstance(v, Key) for k, v in keys.items()
     ):
         raise RegistryError(f"{who}: keys must map key names to pytest_g6gov.api.Key")
     clash = COMMON & set(keys)
     if clash:
         raise RegistryError(f"{who}: key {sorted(clash)[0]!r} is common to every check")
-    if not isinstance(getattr(check, "static", None), bool):
-        raise RegistryError(f"{who}: static must be True or False")
-    baseline = getattr(check, "baseline", None)
-    if baseline is not None and not isinstance(baseline, Baseline):
+    kinds = get_args(Kind)
+    for key, spec in keys.items():
+        if spec.kind not in kinds:
+            raise RegistryError(
+                f"{who}: key {key!r} has kind {spec.kind!r}; use one of: "
+                + ", ".join(k for k in kinds if k in PUBLIC_KINDS)
+            )
+        if spec.rule is not None and not callable(spec.rule):
+            raise RegistryError(f"{who}: key {key!r}: rule must be a function (value, ctx)")
+
+
+def _validate_baseline(who: str, baseline: Any) -> None:
+    if baseline is None:
+        return
+    if not isinstance(baseline, Baseline):
         raise RegistryError(f"{who}: baseline must be None or a pytest_g6gov.api.Baseline")
-    if not callable(getattr(check, "run", None)):
-        raise RegistryError(f"{who}: needs a run(ctx) method")
-    return check  # type: ignore[no-any-return]
+    if baseline.schema is None:
+        return
+    if not isinstance(baseline.schema, Mapping):
+        raise RegistryError(f"{who}: the baseline's schema must be a JSON Schema object")
+    import jsonschema
+
+    schema = dict(baseline.schema)
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        raise RegistryError(
+            f"{who}: the baseline's schema is not a valid JSON Schema: {exc.message}"
+        ) from None
 
 
 def assemble(contributed: Iterable[tuple[str, Any]]) -> dict[str, Check]:
