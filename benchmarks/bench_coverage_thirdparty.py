@@ -11,6 +11,9 @@ The suite is the project's own testpaths (a standard run). Commands, round by ro
   plain:     python -m pytest -p no:g6gov
   baseline:  python -m coverage run --source=jinja2 -m pytest -p no:g6gov
   candidate: python -m pytest --g6-report=R     (the plugin measures the two modules)
+  floor:     python -m coverage run --include=<no file> -m pytest -p no:g6gov
+             (coverage's tracer on, recording nothing: the least any coverage.py-based
+             measurement of this suite can cost on this interpreter; quoted only)
 Target: median wall candidate/baseline <= 0.9, plain quoted beside. On Python >= 3.12
 baseline and candidate also run with COVERAGE_CORE=sysmon (quoted only), when coverage can
 use that core with the project's configuration. Check: the plugin's percentages (from R)
@@ -199,6 +202,10 @@ def main() -> int:
             "plain": ([*pytest, "-p", "no:g6gov"], None),
             "base": ([*cov_run, *pytest[2:], "-p", "no:g6gov"], {"COVERAGE_FILE": f"{tmp}/b"}),
             "cand": ([*pytest, f"--g6-report={tmp}/r.json"], None),
+            "floor": (
+                [*cov_run[:4], f"--include={tmp}/none.py", "-m", *pytest[2:], "-p", "no:g6gov"],
+                {"COVERAGE_FILE": f"{tmp}/f"},
+            ),
         }
         unusable = "Python < 3.12" if int(info[0].split(".")[1]) < 12 else None
         unusable = unusable or sysmon_unusable(vpy, src, tmp)
@@ -216,6 +223,9 @@ def main() -> int:
         )
         show("coverage run (candidate row) vs plain pytest (baseline row)", s["plain"], s["base"])
         show("plugin (candidate row) vs plain pytest (baseline row)", s["plain"], s["cand"])
+        show(
+            "floor (tracer on, no file recorded) vs baseline (coverage run)", s["base"], s["floor"]
+        )
         ratio = main_cmp.ratio_median_wall
         ok = ratio <= TARGET
         print(
