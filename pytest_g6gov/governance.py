@@ -16,6 +16,7 @@ from .atomic import write_atomic
 from .baselines import BaselineUpdate, baseline_path, load_baseline, ratchet, write_baseline
 from .config import CheckConfig, GovConfig
 from .findings import CheckResult, Finding, InputError, Mode
+from .registry import result_problem
 from .report import dump_report, report_json
 from .scan import FileIndex
 from .staging import decide_mode
@@ -61,7 +62,8 @@ def run_isolated(check: str, fn: Callable[[], list[Finding] | Result]) -> Result
     except Exception as exc:  # the isolation boundary SPEC requires
         return Result([crash_finding(check, exc)])
     if isinstance(out, Result):
-        return out
+        problem = result_problem(out)
+        return out if problem is None else Result([crash_finding(check, TypeError(problem))])
     if isinstance(out, list | tuple) and all(isinstance(f, Finding) for f in out):
         return Result(list(out))
     return Result(

@@ -7,6 +7,7 @@ Every contributed check is validated here; a broken one is a :class:`RegistryErr
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, get_args
@@ -14,8 +15,10 @@ from typing import Any, get_args
 import pluggy
 
 from . import hookspecs
-from .api import Baseline, Check
+from .api import Baseline, Check, Result
+from .baselines import BaselineUpdate
 from .config import TOP_KEYS
+from .findings import Finding
 from .keys import Key, Kind
 
 CODE = re.compile(r"^[A-Z][A-Z0-9]*[0-9]{3}$")
@@ -184,6 +187,33 @@ def _validate_baseline(who: str, baseline: Any) -> None:
         raise RegistryError(
             f"{who}: the baseline's schema is not a valid JSON Schema: {exc.message}"
         ) from None
+
+
+def result_problem(out: Result) -> str | None:
+    """What is wrong with a check's :class:`Result` (None: nothing), so that a check
+    returning a malformed one is a G6G000 like a crash, not a session crash later."""
+    if not isinstance(out.findings, list | tuple) or not all(
+        isinstance(f, Finding) for f in out.findings
+    ):
+        return "run() returned a Result whose findings are not a list of Finding"
+    if out.entries is not None and not (
+        isinstance(out.entries, Mapping)
+        and all(
+            isinstance(k, str)
+            and isinstance(v, int | float)
+            and not isinstance(v, bool)
+            and math.isfinite(v)
+            for k, v in out.entries.items()
+        )
+    ):
+        return "run() returned a Result whose entries are not {name: finite number}"
+    if out.update is not None and not isinstance(out.update, BaselineUpdate):
+        return "run() returned a Result whose update is not a BaselineUpdate"
+    if out.skipped is not None and not isinstance(out.skipped, str):
+        return "run() returned a Result whose skipped is not a string"
+    if not all(isinstance(n, str) for n in out.notes) or not isinstance(out.extra, dict):
+        return "run() returned a Result whose notes are not strings or extra not a dict"
+    return None
 
 
 def assemble(contributed: Iterable[tuple[str, Any]]) -> dict[str, Check]:
