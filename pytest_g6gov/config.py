@@ -235,13 +235,12 @@ def _project_release(v: _Validator, project: Any, root: Path) -> tuple[Version |
 
 
 def _ignore(v: _Validator, table: str, codes: list[str], check: Check) -> frozenset[str]:
+    known = ", ".join(sorted(check.rules))
     for code in codes:
         if code == "G6G000":
-            raise v.error(
-                table, "ignore", 'G6G000 cannot be ignored: fix the input, or set mode = "off"'
-            )
+            message = f'G6G000 cannot be ignored: fix the input, or set mode = "off" ({known})'
+            raise v.error(table, "ignore", message)
         if code not in check.rules:
-            known = ", ".join(sorted(check.rules))
             raise v.error(table, "ignore", f"{code!r} is not a rule of this check ({known})")
     return frozenset(codes)
 
