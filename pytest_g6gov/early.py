@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 # Every --g6-* option that takes a path.
-PATH_OPTIONS = ("--g6-report",)
+PATH_OPTIONS = ("--g6-report", "--g6-sarif")
 
 
 def critical_modules(root: Path) -> list[str]:

@@ -20,7 +20,14 @@ Loaded = tuple["GovConfig | None", "dict[str, Check]", "str | None"]
 _PARSER: list[pytest.Parser] = []
 _PROBLEM: pytest.StashKey[str] = pytest.StashKey()
 _OWN_COV: pytest.StashKey[OwnCoverage | OuterCoverage] = pytest.StashKey()
-_FLAGS = ("g6_enforce", "g6_update_baselines", "g6_accept_regressions", "g6_report")
+_FLAGS = (
+    "g6_enforce",
+    "g6_update_baselines",
+    "g6_accept_regressions",
+    "g6_report",
+    "g6_sarif",
+    "g6_annotations",
+)
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
@@ -51,6 +58,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--g6-report", metavar="PATH", default=None, help="write the g6gov JSON report to PATH"
+    )
+    group.addoption(
+        "--g6-sarif",
+        metavar="PATH",
+        default=None,
+        help="write the g6gov findings to PATH as SARIF 2.1.0 (for code scanning)",
+    )
+    group.addoption(
+        "--g6-annotations",
+        action="store_true",
+        default=False,
+        help="print the g6gov findings as GitHub Actions workflow commands (on by default "
+        "when GITHUB_ACTIONS=true; then also a table in $GITHUB_STEP_SUMMARY)",
     )
     _PARSER[:] = [parser]
 

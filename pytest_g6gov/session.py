@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,14 +22,37 @@ from .report import SECTION_TITLE, section_lines
 from .runinfo import partial_reason
 
 
-def _flags(config: pytest.Config) -> Flags:
+@dataclass(frozen=True)
+class Formats:
+    """The CI outputs of a session: SARIF file, GitHub annotations, step summary."""
+
+    sarif: Path | None = None
+    annotations: bool = False
+    step_summary: Path | None = None  # appended to when annotations are on
+
+
+def _flags(config: pytest.Config) -> tuple[Flags, Formats]:
+    """The options, and the only place the plugin reads the environment (GitHub Actions)."""
     report = config.getoption("g6_report")
-    return Flags(
+    sarif = config.getoption("g6_sarif")
+    base = config.invocation_params.dir
+    in_actions = os.environ.get("GITHUB_ACTIONS") == "true"
+    annotations = bool(config.getoption("g6_annotations")) or in_actions
+    summary = os.environ.get("GITHUB_STEP_SUMMARY") or None
+    formats = Formats(
+        sarif=None if sarif is None else base / sarif,
+        annotations=annotations,
+        step_summary=Path(summary) if summary is not None and annotations else None,
+    )
+    outputs = tuple(p for p in (formats.sarif, formats.step_summary) if p is not None)
+    flags = Flags(
         enforce=bool(config.getoption("g6_enforce")),
         update_baselines=bool(config.getoption("g6_update_baselines")),
         accept_regressions=bool(config.getoption("g6_accept_regressions")),
-        report=None if report is None else config.invocation_params.dir / report,
+        report=None if report is None else base / report,
+        outputs=outputs,
     )
+    return flags, formats
 
 
 def _any_flag(flags: Flags) -> bool:
@@ -145,8 +170,11 @@ class _Controller:
         own: Measuring | None,
         parser: pytest.Parser,
         marked: _MarkedTests | None,
+        formats: Formats = Formats(),
     ) -> None:
         self.config = config
+        self.known = known
+        self.formats = formats
         self.marked = marked
         self.own = own
         self.parser = parser
@@ -191,15 +219,47 @@ class _Controller:
             stopped,
         )
 
-    @pytest.hookimpl(trylast=True)
+    @pytest.hookimpl(tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """The outcome, before pytest's ``LogXML`` writes ``--junitxml`` in its own (plain)
+        ``pytest_sessionfinish``. Everything measured is in by now: pytest-cov finishes
+        in ``pytest_runtestloop``, xdist workers send their data before that loop ends, and
+        the plugin's own measurement stops when it is read."""
         measured = _measure(self.config, self.gov, self.own)
         if self.marked is not None:
             self.governance.set_marked(self.marked.marked)
         partial = self._partial(session, exitstatus)
-        self.outcome = self.governance.finish(partial, measured, int(exitstatus))
-        if self.outcome.failing and session.exitstatus in (0, 5):
+        self.outcome = outcome = self.governance.finish(partial, measured, int(exitstatus))
+        self._write_formats(outcome)
+        from .junit import feed_junit
+
+        feed_junit(self.config, outcome.results, outcome.messages, outcome.write_failed)
+        if outcome.failing and session.exitstatus in (0, 5):
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+    def _write_formats(self, outcome: Outcome) -> None:
+        """The SARIF file (a failed write fails the run, like the report) and the step
+        summary (a failed append is only a message: it is the CI runner's file)."""
+        if self.formats.sarif is not None:
+            from . import __version__
+            from .registry import all_rules
+            from .sarif import config_anchors, rule_checks, sarif_log, write_sarif
+
+            root = self.gov.root
+            rules = all_rules(self.known)
+            owners = rule_checks(self.known)
+            anchors = config_anchors(root)
+            log = sarif_log(outcome.results, rules, root, __version__, owners, anchors)
+            error = write_sarif(self.formats.sarif, log)
+            if error is not None:
+                outcome.messages.append(error)
+                outcome.write_failed = True
+        if self.formats.step_summary is not None:
+            from .github import append_summary, summary_markdown
+
+            error = append_summary(self.formats.step_summary, summary_markdown(outcome.results))
+            if error is not None:
+                outcome.messages.append(error)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.outcome is None:
@@ -210,9 +270,14 @@ class _Controller:
             terminalreporter.write_line(line, red=" ERROR " in line)
         for message in self.outcome.messages:
             terminalreporter.write_line(f"g6gov: {message}", red=True)
+        if self.formats.annotations:
+            from .github import annotation_lines
+
+            for line in annotation_lines(self.outcome.results):
+                terminalreporter.write_line(line)
 
 
-def _check_outputs(gov: GovConfig, flags: Flags) -> None:
+def _check_outputs(gov: GovConfig, flags: Flags, formats: Formats) -> None:
     """What this run was asked to write must be writable: known now, a usage error now."""
     from .atomic import unwritable
 
@@ -223,12 +288,13 @@ def _check_outputs(gov: GovConfig, flags: Flags) -> None:
                 f"g6gov: --g6-update-baselines: the baseline folder {gov.baseline_dir} cannot be "
                 f"written ({why}): make it writable or set [tool.g6gov] baseline_dir"
             )
-    if flags.report is not None:
-        why = "it is a folder" if flags.report.is_dir() else unwritable(flags.report.parent)
+    for option, path in (("--g6-report", flags.report), ("--g6-sarif", formats.sarif)):
+        if path is None:
+            continue
+        why = "it is a folder" if path.is_dir() else unwritable(path.parent)
         if why is not None:
             raise pytest.UsageError(
-                f"g6gov: --g6-report {flags.report}: cannot be written ({why}): give a "
-                "writable file path"
+                f"g6gov: {option} {path}: cannot be written ({why}): give a writable file path"
             )
 
 
@@ -240,14 +306,14 @@ def register(
     parser: pytest.Parser,
 ) -> None:
     """Register what a session with a ``[tool.g6gov]`` table needs (workers: no controller)."""
-    flags = _flags(config)
+    flags, formats = _flags(config)
     if flags.accept_regressions and not flags.update_baselines:
         raise pytest.UsageError(
             "g6gov: --g6-accept-regressions needs --g6-update-baselines (it records regressions "
             "while updating the baselines)"
         )
     if not hasattr(config, "workerinput"):
-        _check_outputs(gov, flags)
+        _check_outputs(gov, flags, formats)
     slow_cfg = gov.checks.get("slow_tests")
     marked = None
     if slow_cfg is not None:
@@ -262,5 +328,5 @@ def register(
         if config.pluginmanager.hasplugin("xdist"):
             config.pluginmanager.register(_XdistCoverage(own), "g6gov-xdist-coverage")
     if not hasattr(config, "workerinput"):
-        controller = _Controller(config, gov, known, flags, own, parser, marked)
+        controller = _Controller(config, gov, known, flags, own, parser, marked, formats)
         config.pluginmanager.register(controller, "g6gov-controller")
