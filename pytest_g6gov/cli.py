@@ -160,7 +160,13 @@ def cache_dir(root: Path) -> Path | None:
 
 def _root(given: Path | None) -> Path | None:
     if given is None:
-        return find_root(Path.cwd().resolve())
+        try:
+            here = Path.cwd().resolve()
+        except OSError as exc:
+            raise UsageError(
+                f"the current directory cannot be read ({exc.strerror or exc}): give --root DIR"
+            ) from None
+        return find_root(here)
     if not given.is_dir():
         raise UsageError(f"--root {given}: not a folder")
     return given.resolve()
@@ -321,3 +327,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         _note(str(exc))
         return EXIT_USAGE
+    except OSError as exc:  # e.g. the current directory was removed: one line, no traceback
+        _note(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc))
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        _note("interrupted")
+        return 130

@@ -440,3 +440,17 @@ def test_installed_third_party_checks(tmp_path: Path) -> None:
     assert line.startswith("g6gov: --only timed_thing: a run-time check")
     assert "todo_notes" in line
     assert "unknown check 'todo_notes'" in one_error_line(g6gov(root, "check"))  # not installed
+
+
+def test_unreadable_current_directory_is_one_line(tmp_path: Path) -> None:
+    script = 'mkdir gone && cd gone && rmdir ../gone && exec "$0" check'
+    proc = subprocess.run(
+        ["sh", "-c", script, *command("script")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "the current directory cannot be read" in one_error_line(proc)
+    assert "give --root DIR" in proc.stderr
