@@ -128,9 +128,7 @@ class _Validator:
         if kind in ("str", "prefix") and isinstance(raw, str):
             return raw
         if kind == "prefix" and isinstance(raw, list) and all(isinstance(x, str) for x in raw):
-            example = raw[0] if raw else spec.default
-            message = f'a list of prefixes is not supported yet: give one, e.g. "{example}"'
-            raise self.error(table, key, message)
+            return list(raw)
         if kind == "bool" and isinstance(raw, bool):
             return raw
         if kind == "number" and isinstance(raw, int | float) and not isinstance(raw, bool):
@@ -154,7 +152,7 @@ class _Validator:
                 ) from None
         expected = {
             "str": "a string",
-            "prefix": "a string",
+            "prefix": "a string or a list of strings",
             "modules": f"a list of paths or tables {rules.TABLE_FORM}",
             "bool": "true or false",
             "number": "a number",

@@ -66,6 +66,24 @@ def non_empty(value: str, ctx: RuleContext) -> str:
     return value
 
 
+def prefixes(value: str | list[str], ctx: RuleContext) -> str | list[str]:
+    """One prefix, or a non-empty list of distinct non-empty ones (``env_docs.prefix``)."""
+    if isinstance(value, str):
+        return non_empty(value, ctx)
+    if not value:
+        raise RuleError(
+            f"must not be an empty list: give at least one prefix, e.g. [{ctx.default!r}]"
+        )
+    seen: set[str] = set()
+    for entry in value:
+        if not entry.strip():
+            raise RuleError(f"the list holds an empty prefix {entry!r}: remove it", needle=entry)
+        if entry in seen:
+            raise RuleError(f"{entry!r} is listed more than once", needle=entry, occurrence=2)
+        seen.add(entry)
+    return list(value)
+
+
 def marker(value: str, ctx: RuleContext) -> str:
     non_empty(value, ctx)
     if not value.isidentifier():

@@ -10,7 +10,16 @@ from typing import ClassVar
 
 from ..api import Baseline, Check, Context, Result
 from ..baselines import BaselineUpdate, ratchet
-from ..config_rules import factor, folders, marker, modules, non_empty, percent, positive_seconds
+from ..config_rules import (
+    factor,
+    folders,
+    marker,
+    modules,
+    non_empty,
+    percent,
+    positive_seconds,
+    prefixes,
+)
 from ..findings import Finding
 from ..keys import Key
 
@@ -25,7 +34,7 @@ class EnvDocs(Check):
     }
     keys: ClassVar[Mapping[str, Key]] = {
         "doc": Key("str", "docs/env_dict.md"),
-        "prefix": Key("prefix", "G6_", non_empty),
+        "prefix": Key("prefix", "G6_", prefixes),  # one prefix or a list of them
         "sources": Key("list", ["."], folders),
         "allow": Key("list", []),
     }

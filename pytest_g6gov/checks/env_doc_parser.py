@@ -2,7 +2,8 @@
 
 An entry is a bullet line ``- G6_NAME – type – default – description`` (separator
 `` – `` or `` - ``, the name optionally in backticks). A bullet whose first token
-starts with the prefix but that is not such a line is malformed (ENV004). Every
+starts with the prefix (or one of the prefixes) but that is not such a line is
+malformed (ENV004). Every
 other line is prose: names mentioned there, or in an entry's description, are
 cross-references, not entries. Fenced code blocks are skipped.
 """
@@ -10,6 +11,7 @@ cross-references, not entries. Fenced code blocks are skipped.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..findings import Finding
@@ -21,6 +23,20 @@ _BULLET = re.compile(r"[ \t]*[-*][ \t]+(.*)")
 _SEPARATOR = re.compile(r"\s+[–-]\s+")
 _FENCE = re.compile(r"[ \t]*(`{3,}|~{3,})")
 _PARTS = ("name", "type", "default", "description")
+
+Prefixes = str | Sequence[str]
+"""``[tool.g6gov.env_docs] prefix``: one prefix, or several."""
+
+
+def as_prefixes(prefix: Prefixes) -> tuple[str, ...]:
+    """The prefixes, longest first (so the longest one that matches is the one named)."""
+    items = (prefix,) if isinstance(prefix, str) else tuple(prefix)
+    return tuple(sorted(dict.fromkeys(items), key=len, reverse=True))
+
+
+def prefix_regex(prefix: Prefixes) -> str:
+    """A regular expression matching any of the prefixes."""
+    return "(?:" + "|".join(re.escape(p) for p in as_prefixes(prefix)) + ")"
 
 
 @dataclass(frozen=True)
@@ -67,9 +83,9 @@ def family_key(name: str) -> str:
     return _PLACEHOLDER.sub("<>", name)
 
 
-def name_regex(prefix: str) -> re.Pattern[str]:
-    """A valid entry name: the prefix, then upper snake case, maybe with ``<PLACEHOLDER>`` parts."""
-    return re.compile(re.escape(prefix) + rf"(?:{NAME_CHARS}|<[A-Za-z0-9_]+>)+")
+def name_regex(prefix: Prefixes) -> re.Pattern[str]:
+    """A valid entry name: a prefix, then upper snake case, maybe with ``<PLACEHOLDER>`` parts."""
+    return re.compile(prefix_regex(prefix) + rf"(?:{NAME_CHARS}|<[A-Za-z0-9_]+>)+")
 
 
 def family_pattern(name: str) -> re.Pattern[str] | None:
@@ -117,10 +133,10 @@ def _entry_problem(parts: list[str], names: re.Pattern[str], prefix: str) -> str
 
 
 class _Parser:
-    def __init__(self, path: str, prefix: str) -> None:
+    def __init__(self, path: str, prefix: Prefixes) -> None:
         self.path = path
-        self.prefix = prefix
-        self.names = name_regex(prefix)
+        self.prefixes = as_prefixes(prefix)
+        self.names = name_regex(self.prefixes)
         self.doc = EnvDoc()
         self.first: dict[str, EnvEntry] = {}
         self.fence: str | None = None
@@ -132,8 +148,10 @@ class _Parser:
         if bullet is None:
             return
         rest = bullet.group(1).strip()
-        if rest.lstrip("`").startswith(self.prefix):
-            self._entry(number, rest)
+        name = rest.lstrip("`")
+        prefix = next((p for p in self.prefixes if name.startswith(p)), None)
+        if prefix is not None:
+            self._entry(number, rest, prefix)
 
     def _in_fence(self, line: str) -> bool:
         """Track fenced code blocks; True for fence lines and the lines inside them."""
@@ -150,9 +168,10 @@ class _Parser:
             self.fence = None
         return True
 
-    def _entry(self, number: int, rest: str) -> None:
+    def _entry(self, number: int, rest: str, prefix: str) -> None:
+        """An entry line whose name starts with ``prefix`` (named in its ENV004 message)."""
         parts = [p.strip() for p in _SEPARATOR.split(rest, maxsplit=len(_PARTS) - 1)]
-        problem = _entry_problem(parts, self.names, self.prefix)
+        problem = _entry_problem(parts, self.names, prefix)
         if problem is not None:
             self.doc.findings.append(Finding("ENV004", problem, self.path, number))
             return
@@ -171,7 +190,7 @@ class _Parser:
         self.doc.entries.append(entry)
 
 
-def parse_env_doc(text: str, path: str, prefix: str) -> EnvDoc:
+def parse_env_doc(text: str, path: str, prefix: Prefixes) -> EnvDoc:
     """Parse the env doc's text; ``path`` (rootdir-relative POSIX) goes into the findings.
 
     Never raises for any text: malformed lines become ENV004, duplicates ENV001.

@@ -16,7 +16,14 @@ from typing import Any
 from ..findings import Finding, InputError
 from . import CheckContext
 from .builtin import EnvDocs
-from .env_doc_parser import EnvDoc, EnvEntry, family_pattern, heads_compatible, parse_env_doc
+from .env_doc_parser import (
+    EnvDoc,
+    EnvEntry,
+    as_prefixes,
+    family_pattern,
+    heads_compatible,
+    parse_env_doc,
+)
 from .env_sources import SourceUses, scan_sources
 
 __all__ = ["EnvDocsOptions", "read_doc", "run"]
@@ -25,7 +32,7 @@ __all__ = ["EnvDocsOptions", "read_doc", "run"]
 @dataclass(frozen=True)
 class EnvDocsOptions:
     doc: str
-    prefix: str
+    prefixes: tuple[str, ...]  # ``prefix``: one string or a list of them
     sources: tuple[str, ...]
     allow: tuple[str, ...]
 
@@ -38,7 +45,9 @@ class EnvDocsOptions:
             return options.get(key, keys[key].default)
 
         doc = posixpath.normpath(str(get("doc")).replace("\\", "/"))
-        return cls(doc, str(get("prefix")), tuple(get("sources")), tuple(get("allow")))
+        prefix = get("prefix")
+        prefixes = as_prefixes(prefix if isinstance(prefix, str) else [str(p) for p in prefix])
+        return cls(doc, prefixes, tuple(get("sources")), tuple(get("allow")))
 
 
 def read_doc(root: Path, rel: str) -> str:
@@ -139,11 +148,11 @@ def run(ctx: CheckContext) -> list[Finding]:
         text = read_doc(ctx.root, opts.doc)
     except InputError as exc:
         return [exc.finding()]
-    doc = parse_env_doc(text, opts.doc, opts.prefix)
+    doc = parse_env_doc(text, opts.doc, opts.prefixes)
     uses = scan_sources(
         ctx.root,
         opts.sources,
-        opts.prefix,
+        opts.prefixes,
         sorted(ctx.never_scan),
         ctx.file_index(),
         ctx.cache_dir,

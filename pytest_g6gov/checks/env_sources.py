@@ -2,11 +2,12 @@
 
 Every str literal that is exactly a prefixed name (``"G6_X"``) is a use, and every
 f-string whose literal head starts with the prefix (``f"G6_X_{n}"``) is a use of
-its head, each with its first site.
+its head, each with its first site. With several prefixes (``prefix = ["G6_", "APP_"]``)
+a name or head with any of them counts.
 
-Speed: a file is parsed only when its bytes hold a quote followed by the prefix
+Speed: a file is parsed only when its bytes hold a quote followed by a prefix
 (``"G6_`` or ``'G6_``): every literal that is exactly a prefixed name, and every
-f-string whose head starts with the prefix, has one. (A name spelt with escape
+f-string whose head starts with a prefix, has one. (A name spelt with escape
 sequences, or split across implicitly concatenated literals before the end of the
 prefix, is not seen.) Files skipped that way are not syntax-checked either. In a
 file that is parsed, only the statements and expressions whose lines (decorators
@@ -27,6 +28,7 @@ from ..findings import Finding
 from ..scan import FileIndex
 from ..scan_cache import ScanCache, open_cache
 from .ast_spans import spans
+from .env_doc_parser import Prefixes, as_prefixes, prefix_regex
 
 Site = tuple[str, int]
 """Where a name is used: rootdir-relative POSIX path and 1-based line."""
@@ -111,22 +113,29 @@ def _keep_first(found: dict[str, Site], key: str, site: Site) -> None:
 
 
 class SourceScanner:
-    """Finds the prefixed names used in Python sources; regexes compiled once per prefix."""
+    """Finds the prefixed names used in Python sources; regexes compiled once per prefix list."""
 
-    def __init__(self, prefix: str) -> None:
-        self.prefix = prefix
-        self.name = re.compile(re.escape(prefix) + "[A-Z0-9_]+")
-        self.head = re.compile(re.escape(prefix) + "[A-Z0-9_]*")
-        raw = prefix.encode("utf-8")
+    def __init__(self, prefix: Prefixes) -> None:
+        self.prefixes = as_prefixes(prefix)
+        alternatives = prefix_regex(self.prefixes)
+        self.name = re.compile(alternatives + "[A-Z0-9_]+")
+        self.head = re.compile(alternatives + "[A-Z0-9_]*")
+        raw = b"|".join(re.escape(p.encode("utf-8")) for p in self.prefixes)
+        raw = raw if len(self.prefixes) == 1 else b"(?:" + raw + b")"
         # sre scans for a literal's first byte (rare in most text, e.g. "G"), which beats
         # ``bytes in`` on a short needle ending in a common byte (``_``): 0.08 s vs 0.13 s
         # over 112 MB of site-packages (benchmarks/bench_static_scan.py)
-        self._quick = re.compile(re.escape(raw))
+        self._quick = re.compile(raw)
         self._candidate = (
-            re.compile(rb"[\"']" + re.escape(raw) + rb"[A-Z0-9_]*[\"'{\\]")
-            if prefix.isascii()
+            re.compile(rb"[\"']" + raw + rb"[A-Z0-9_]*[\"'{\\]")
+            if all(p.isascii() for p in self.prefixes)
             else None
         )
+
+    @property
+    def prefix(self) -> str:
+        """The prefixes as written in messages (the one prefix, when there is one)."""
+        return ", ".join(self.prefixes)
 
     def might_use(self, data: bytes) -> bool:
         """Cheap test: False only when no literal in ``data`` can be a prefixed name."""
@@ -167,7 +176,7 @@ class SourceScanner:
         """Every str constant and f-string under ``tree``; with ``lines``, subtrees whose
         span holds none of those lines are skipped (a literal spelling a prefixed name
         starts on one of them, see :meth:`might_use`)."""
-        prefix = self.prefix
+        prefix = self.prefixes
         stack: list[object] = [tree]
         while stack:
             node = stack.pop()
@@ -203,14 +212,14 @@ class SourceScanner:
         first = parts[0]
         if type(first) is ast.Constant and isinstance(first.value, str):
             head = first.value
-            if head.startswith(self.prefix) and self.head.fullmatch(head):
+            if head.startswith(self.prefixes) and self.head.fullmatch(head):
                 uses.heads.append((head, node.lineno))
 
 
 def scan_sources(
     root: Path,
     sources: Sequence[str],
-    prefix: str,
+    prefix: Prefixes,
     exclude: Sequence[str] = (),
     files: FileIndex | None = None,
     cache_dir: Path | None = None,
@@ -218,9 +227,11 @@ def scan_sources(
 ) -> SourceUses:
     """The prefixed names used in the ``*.py`` files under ``sources`` (relative to root).
 
-    With ``cache_dir``, a file unchanged since an earlier session with the same prefix
+    With ``cache_dir``, a file unchanged since an earlier session with the same prefixes
     is not read or parsed again: its uses come from the scan cache."""
     scanner = SourceScanner(prefix)
+    prefixes = sorted(scanner.prefixes)  # the cache key: the list's order changes no result
+    inputs: str | list[str] = prefixes[0] if len(prefixes) == 1 else prefixes
     uses = SourceUses()
     existing = []
     for folder in sources:
@@ -232,7 +243,7 @@ def scan_sources(
     index = files if files is not None else FileIndex(root)
     rels = index.list(existing, exclude=exclude, suffixes=(".py",))
     cache: ScanCache[FileUses] = open_cache(
-        cache_dir, "env_docs", prefix, FileUses.decode, FileUses.encode, __file__
+        cache_dir, "env_docs", inputs, FileUses.decode, FileUses.encode, __file__
     )
     for rel in rels:
         ident = index.identity(rel) if cache_dir is not None else None
