@@ -5,7 +5,7 @@ Plain logic with no pytest objects; ``plugin.py`` feeds it and prints what it re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,7 +16,7 @@ from .atomic import write_atomic
 from .baselines import BaselineUpdate, baseline_path, load_baseline, ratchet, write_baseline
 from .config import CheckConfig, GovConfig
 from .findings import CheckResult, Finding, InputError, Mode
-from .registry import result_problem
+from .registry import finding_problem, result_problem
 from .report import dump_report, report_json
 from .scan import FileIndex
 from .staging import decide_mode
@@ -53,22 +53,32 @@ def crash_finding(check: str, exc: BaseException) -> Finding:
     return Finding("G6G000", f"check {check} failed internally: {type(exc).__name__}: {exc}")
 
 
-def run_isolated(check: str, fn: Callable[[], list[Finding] | Result]) -> Result:
-    """A check that raises becomes one G6G000 finding; it never crashes the session."""
+_NEVER_CAUGHT = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def run_isolated(
+    check: str, fn: Callable[[], list[Finding] | Result], codes: Collection[str] = ()
+) -> Result:
+    """A check that raises (``pytest.fail``/``skip`` inside it included) or returns
+    something malformed becomes one G6G000 finding; it never crashes the session.
+    ``codes``: the check's rule codes (empty: not checked)."""
     try:
         out = fn()
     except InputError as exc:
         return Result([exc.finding()])
-    except Exception as exc:  # the isolation boundary SPEC requires
+    except _NEVER_CAUGHT:
+        raise
+    except BaseException as exc:  # the isolation boundary SPEC requires
         return Result([crash_finding(check, exc)])
-    if isinstance(out, Result):
-        problem = result_problem(out)
-        return out if problem is None else Result([crash_finding(check, TypeError(problem))])
     if isinstance(out, list | tuple) and all(isinstance(f, Finding) for f in out):
-        return Result(list(out))
-    return Result(
-        [crash_finding(check, TypeError(f"run() returned {type(out).__name__}, not findings"))]
-    )
+        out = Result(list(out))
+    if not isinstance(out, Result):
+        problem: str | None = f"run() returned {type(out).__name__}, not findings"
+    else:
+        problem = result_problem(out)
+        if problem is None and codes:
+            problem = next((p for f in out.findings if (p := finding_problem(f, codes))), None)
+    return out if problem is None else Result([crash_finding(check, TypeError(problem))])
 
 
 def _rel(root: Path, path: Path) -> str | None:
@@ -148,7 +158,7 @@ class Governance:
             session=session,
             accept_regressions=self.flags.accept_regressions,
         )
-        out = run_isolated(name, lambda: check.run(ctx))
+        out = run_isolated(name, lambda: check.run(ctx), check.rules)
         result.extra.update(ctx.stats)
         result.extra.update(out.extra)
         result.notes = list(out.notes)

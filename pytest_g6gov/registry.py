@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any, get_args
 
 import pluggy
@@ -187,6 +187,23 @@ def _validate_baseline(who: str, baseline: Any) -> None:
         raise RegistryError(
             f"{who}: the baseline's schema is not a valid JSON Schema: {exc.message}"
         ) from None
+
+
+def finding_problem(f: Finding, codes: Collection[str]) -> str | None:
+    """What is wrong with one finding a check returned (None: nothing): its code must be
+    one of the check's rules (or G6G000), its message a non-empty string, its path a
+    string or None and its line a positive whole number or None."""
+    if not isinstance(f.code, str) or (f.code not in codes and f.code != "G6G000"):
+        known = ", ".join(sorted(codes))
+        return f"run() returned a finding with code {f.code!r}, not one of its rules ({known})"
+    if not isinstance(f.message, str) or not f.message.strip():
+        return f"run() returned a {f.code} finding without a message"
+    if f.path is not None and not isinstance(f.path, str):
+        return f"run() returned a {f.code} finding whose path is not a string"
+    line = f.line
+    if line is not None and (isinstance(line, bool) or not isinstance(line, int) or line < 1):
+        return f"run() returned a {f.code} finding whose line is not a positive whole number"
+    return None
 
 
 def result_problem(out: Result) -> str | None:
