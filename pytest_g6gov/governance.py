@@ -63,22 +63,22 @@ def run_isolated(
     something malformed becomes one G6G000 finding; it never crashes the session.
     ``codes``: the check's rule codes (empty: not checked)."""
     try:
-        out = fn()
+        raw: object = fn()
     except InputError as exc:
         return Result([exc.finding()])
     except _NEVER_CAUGHT:
         raise
     except BaseException as exc:  # the isolation boundary SPEC requires
         return Result([crash_finding(check, exc)])
-    if isinstance(out, list | tuple) and all(isinstance(f, Finding) for f in out):
-        out = Result(list(out))
-    if not isinstance(out, Result):
-        problem: str | None = f"run() returned {type(out).__name__}, not findings"
-    else:
-        problem = result_problem(out)
-        if problem is None and codes:
-            problem = next((p for f in out.findings if (p := finding_problem(f, codes))), None)
-    return out if problem is None else Result([crash_finding(check, TypeError(problem))])
+    if isinstance(raw, list | tuple) and all(isinstance(f, Finding) for f in raw):
+        raw = Result(list(raw))
+    if not isinstance(raw, Result):
+        problem = f"run() returned {type(raw).__name__}, not findings"
+        return Result([crash_finding(check, TypeError(problem))])
+    found = result_problem(raw)
+    if found is None and codes:
+        found = next((p for f in raw.findings if (p := finding_problem(f, codes))), None)
+    return raw if found is None else Result([crash_finding(check, TypeError(found))])
 
 
 def _rel(root: Path, path: Path) -> str | None:
