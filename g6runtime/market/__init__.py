@@ -20,6 +20,7 @@ from g6runtime.market.expiries import (
 )
 from g6runtime.market.indices import (
     DEFAULT_INDICES,
+    INDEX_NAMES,
     IndexSpec,
     UnknownIndexError,
     get_index,
@@ -31,6 +32,7 @@ from g6runtime.market.strikes import atm_strike, format_offset, ladder_offsets, 
 __all__ = [
     "DEFAULT_INDICES",
     "EXPIRY_RULES",
+    "INDEX_NAMES",
     "IST",
     "MARKET_CLOSE",
     "MARKET_OPEN",

@@ -20,6 +20,7 @@ from types import MappingProxyType
 
 __all__ = [
     "DEFAULT_INDICES",
+    "INDEX_NAMES",
     "IndexSpec",
     "UnknownIndexError",
     "get_index",
@@ -68,10 +69,13 @@ _DEFAULTS: tuple[IndexSpec, ...] = (
 DEFAULT_INDICES: Mapping[str, IndexSpec] = MappingProxyType({s.name: s for s in _DEFAULTS})
 """The default universe, in its canonical order (read-only)."""
 
+INDEX_NAMES: tuple[str, ...] = tuple(DEFAULT_INDICES)
+"""The index names the runtime knows, in canonical order (the one definition)."""
+
 
 def index_names() -> tuple[str, ...]:
     """The default universe's index names, in canonical order."""
-    return tuple(DEFAULT_INDICES)
+    return INDEX_NAMES
 
 
 def _validated_step(name: str, step: object) -> int:

@@ -16,14 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..argtypes import positive_float
+
 Common = Callable[[argparse.ArgumentParser], None]
 _HERE = "g6runtime.panels.cli"
-
-
-def _watch_seconds(text: str) -> float:
-    from ..cli import positive_float
-
-    return positive_float(text)
 
 
 def add_parsers(sub: Any, common: Common) -> None:
@@ -42,7 +38,7 @@ def add_parsers(sub: Any, common: Common) -> None:
     summ.add_argument("--panels-dir", type=Path, help="default data/panels")
     summ.add_argument(
         "--watch",
-        type=_watch_seconds,
+        type=positive_float,
         nargs="?",
         const=2.0,
         metavar="SECONDS",

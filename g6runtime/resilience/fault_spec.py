@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from ..config import INDEX_NAMES
+from ..market.indices import INDEX_NAMES
 from ..providers.faults import FAULT_KINDS, FaultKind, FaultPlan, FaultRule, FaultTarget
 
 TARGETS: tuple[str, ...] = ("all", "spot", "expiries", "quotes")
