@@ -14,12 +14,14 @@ SCRIPTS = {
     "bench_plugin_overhead.py": [],
     "bench_coverage.py": [],
     "bench_coverage_thirdparty.py": [],
+    "bench_check_cli.py": [],
 }
 QUICK = {
     "bench_static_scan.py": ["--runs", "5"],
     "bench_plugin_overhead.py": ["--runs", "5"],
     "bench_coverage.py": ["--runs", "3"],
     "bench_coverage_thirdparty.py": ["--quick"],
+    "bench_check_cli.py": ["--quick"],
     "bench_cycle.py": ["--cycles", "10"],
 }
 
