@@ -18,12 +18,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
+from .market.expiries import EXPIRY_RULES
+from .market.indices import INDEX_NAMES
 
 if TYPE_CHECKING:
     from .resilience.fault_spec import FaultSpec
-
-INDEX_NAMES: tuple[str, ...] = ("NIFTY", "BANKNIFTY", "FINNIFTY", "SENSEX")
-EXPIRY_RULES: tuple[str, ...] = ("this_week", "next_week", "this_month", "next_month")
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-EXPIRY_TAGS: tuple[str, ...] = ("this_week", "next_week", "this_month", "next_month")
+from ..market.expiries import EXPIRY_RULES
 
 
 @dataclass(frozen=True)
@@ -67,4 +67,4 @@ class OverviewRow:
 
 def tag_bit(tag: str) -> int:
     """Mask bit of an expiry tag: bit 0 this_week … bit 3 next_month."""
-    return 1 << EXPIRY_TAGS.index(tag)
+    return 1 << EXPIRY_RULES.index(tag)

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import IntegrityError
+from ..market.expiries import EXPIRY_RULES
 from .envelope import PANEL_NAMES
 from .integrity import verify
 from .reader import PanelRead
@@ -21,7 +22,6 @@ WIDTH = 80
 Span = tuple[str, str]
 Line = list[Span]
 _ANSI = {"bold": "1", "ok": "32", "warn": "33", "bad": "31;1", "dim": "2"}
-_TAGS = ("this_week", "next_week", "this_month", "next_month")
 _INDENT: Span = (" " * 11, "")
 _CONTROLS = dict.fromkeys([*range(32), *range(127, 160)], "?")
 _STATUS_STYLE = {"ok": "ok", "partial": "warn", "failed": "bad", "incomplete": "warn"}
@@ -108,10 +108,14 @@ def _indices(d: Mapping[str, Any]) -> list[Line]:
 
 
 def _analytics(d: Mapping[str, Any]) -> list[Line]:
-    head = f"{'ATM IV %':<10}" + "".join(f"{t.replace('_', ' '):>11}" for t in _TAGS) + "   IV ok %"
+    head = (
+        f"{'ATM IV %':<10}"
+        + "".join(f"{t.replace('_', ' '):>11}" for t in EXPIRY_RULES)
+        + "   IV ok %"
+    )
     lines: list[Line] = [[(head, "dim")]]
     for name, i in d["indices"].items():
-        ivs = [i["expiries"].get(t, {}).get("atm_iv") for t in _TAGS]
+        ivs = [i["expiries"].get(t, {}).get("atm_iv") for t in EXPIRY_RULES]
         cells = "".join(f"{_f(v * 100 if v is not None else None, '.2f'):>11}" for v in ivs)
         rate = _f(i["iv_success_rate"], ".1f")
         lines.append([_INDENT, (f"{name:<10}{cells}{rate:>10}", "")])

@@ -27,7 +27,7 @@ import re
 from datetime import date, timedelta
 from typing import Final
 
-from ..config import EXPIRY_RULES
+from ..market.expiries import EXPIRY_RULES
 
 LOCK_NAME: Final = ".g6_retention.lock"
 AUDIT_NAME: Final = ".g6_retention_audit.jsonl"

@@ -17,9 +17,10 @@ from datetime import datetime
 from math import isfinite
 from pathlib import Path
 
-from ..collectors.model import EXPIRY_TAGS, OptionRow, OverviewRow
+from ..collectors.model import OptionRow, OverviewRow
 from ..errors import StorageError
 from ..market.calendar import IST
+from ..market.expiries import EXPIRY_RULES
 
 OPTION_HEADER = (
     "timestamp,index,expiry_tag,expiry_date,offset,index_price,atm,strike,ce,pe,tp,"
@@ -98,7 +99,7 @@ def overview_line(row: OverviewRow) -> str:
         row.index,
         fmt(row.index_price, 2),
         str(row.atm),
-        *(fmt(row.pcr.get(tag), 4) for tag in EXPIRY_TAGS),
+        *(fmt(row.pcr.get(tag), 4) for tag in EXPIRY_RULES),
         str(row.expiries_expected),
         str(row.expiries_collected),
         str(row.expected_mask),

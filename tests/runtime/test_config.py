@@ -15,14 +15,13 @@ import yaml
 from g6runtime.config import (
     CONFIG_FILE_VAR,
     ENV_VARS,
-    EXPIRY_RULES,
-    INDEX_NAMES,
     RetentionSettings,
     Settings,
     load_settings,
     strike_step_var,
 )
 from g6runtime.errors import ConfigError
+from g6runtime.market import EXPIRY_RULES, INDEX_NAMES
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "g6runtime"

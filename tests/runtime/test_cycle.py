@@ -12,7 +12,7 @@ import pytest
 
 from g6runtime.collectors.cycle import CycleResult, Universe, run_cycle
 from g6runtime.collectors.publish import publish
-from g6runtime.config import EXPIRY_RULES, INDEX_NAMES
+from g6runtime.market import EXPIRY_RULES, INDEX_NAMES
 from g6runtime.market.calendar import IST
 from g6runtime.metrics.registry import Metrics, build_registry
 from g6runtime.metrics.spec import load_spec
