@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from .argtypes import iso_start, port, positive_float, positive_int
-from .errors import G6Error
+from .errors import G6Error, UsageError
 
 # Feature packages that add subcommands: each module has
 # ``add_parsers(sub, common)`` and sets ``handler="module:function"`` on its parsers.
@@ -23,10 +23,6 @@ FEATURE_CLIS: tuple[str, ...] = (
     "g6runtime.panels.cli",
     "g6runtime.resilience.cli",
 )
-
-
-class UsageError(Exception):
-    """A bad command line: one line on stderr, exit 2."""
 
 
 class _Parser(argparse.ArgumentParser):

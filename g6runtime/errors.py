@@ -26,9 +26,20 @@ class DataError(G6Error):
 
 
 class ProviderError(G6Error):
-    """A market-data source failed to answer (see ``g6runtime.providers.base``)."""
+    """A market-data source failed to answer (optionally naming the index).
+
+    The one provider error: ``g6runtime.providers`` re-exports it.
+    """
 
     category = "provider"
+
+    def __init__(self, message: str, *, index: str | None = None) -> None:
+        super().__init__(message)
+        self.index = index
+
+
+class ProviderTimeout(ProviderError):
+    """A market-data source did not answer in time."""
 
 
 class StorageError(G6Error):
@@ -41,3 +52,9 @@ class IntegrityError(G6Error):
     """Panels or manifests that fail verification."""
 
     category = "integrity"
+
+
+class UsageError(G6Error):
+    """A bad command line: one line on stderr (argparse's message), exit 2."""
+
+    category = "usage"

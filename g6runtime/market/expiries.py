@@ -24,6 +24,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Final, Literal, get_args
 
+from ..errors import DataError
+
 __all__ = ["EXPIRY_RULES", "ExpiryResolutionError", "ExpiryRule", "resolve_expiry"]
 
 ExpiryRule = Literal["this_week", "next_week", "this_month", "next_month"]
@@ -31,7 +33,7 @@ EXPIRY_RULES: Final[tuple[ExpiryRule, ...]] = get_args(ExpiryRule)
 """The four rules in their canonical order (bit 0 … bit 3 of the overview masks)."""
 
 
-class ExpiryResolutionError(ValueError):
+class ExpiryResolutionError(DataError, ValueError):
     """The listed expiries cannot satisfy an expiry rule for a given day."""
 
     def __init__(self, rule: str, today: date, reason: str) -> None:

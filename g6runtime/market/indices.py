@@ -18,6 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
+from ..errors import ConfigError
+
 __all__ = [
     "DEFAULT_INDICES",
     "INDEX_NAMES",
@@ -31,7 +33,7 @@ __all__ = [
 MONDAY, TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = range(5)
 
 
-class UnknownIndexError(ValueError):
+class UnknownIndexError(ConfigError, ValueError):
     """An index name that the registry does not know."""
 
     def __init__(self, name: str) -> None:

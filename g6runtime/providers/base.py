@@ -4,8 +4,8 @@ A provider answers three questions for an index at an injected instant ``now``
 (an aware datetime): the index level, the listed expiries, and quotes for
 option strikes of one expiry. Failures are typed: ``ProviderError`` for any
 failure of the source, ``ProviderTimeout`` (a ``ProviderError``) when it did not
-answer in time. Bad *data* is not an error here: it comes back as quotes, and
-validation downstream judges it.
+answer in time (both from :mod:`g6runtime.errors`, re-exported here). Bad *data*
+is not an error here: it comes back as quotes, and validation downstream judges it.
 """
 
 from __future__ import annotations
@@ -15,23 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol, runtime_checkable
 
-from ..errors import ProviderError as _G6ProviderError
+from ..errors import ProviderError, ProviderTimeout
 
 __all__ = ["OptionKind", "Provider", "ProviderError", "ProviderTimeout", "Quote"]
 
 OptionKind = Literal["CE", "PE"]
-
-
-class ProviderError(_G6ProviderError):
-    """A market-data source failed to answer (optionally naming the index)."""
-
-    def __init__(self, message: str, *, index: str | None = None) -> None:
-        super().__init__(message)
-        self.index = index
-
-
-class ProviderTimeout(ProviderError):
-    """A market-data source did not answer in time."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
+from ..errors import ConfigError
 from ..market.indices import INDEX_NAMES
 from ..providers.faults import FAULT_KINDS, FaultKind, FaultPlan, FaultRule, FaultTarget
 
@@ -35,7 +36,7 @@ TARGETS: tuple[str, ...] = ("all", "spot", "expiries", "quotes")
 SYNTAX = "KIND[/TARGET]:INDEX:CYCLES[:RATE], e.g. error:NIFTY:3-5"
 
 
-class FaultSpecError(ValueError):
+class FaultSpecError(ConfigError, ValueError):
     """A fault spec that cannot be used; the message names the part and the syntax."""
 
 
