@@ -63,3 +63,13 @@ def write(root: Path, rel: str, content: str | bytes) -> Path:
     else:
         path.write_text(content, encoding="utf-8")
     return path
+
+
+def one_error_line(result: pytest.RunResult) -> str:
+    """The single g6gov line of a usage error (exit 4), with no traceback."""
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str() + result.stderr.str()
+    err = result.stderr.str()
+    assert "Traceback" not in err + result.stdout.str()
+    lines = [line for line in err.splitlines() if "g6gov" in line]
+    assert len(lines) == 1, err
+    return lines[0]

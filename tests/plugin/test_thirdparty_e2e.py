@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import XDIST, governance_lines, make_project, read_report, write
+from .helpers import XDIST, governance_lines, make_project, one_error_line, read_report, write
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "g6gov-example"
 
@@ -76,16 +76,6 @@ def project(
 
 def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
     return pytester.runpytest_subprocess(*QUIET, *args)
-
-
-def one_error_line(result: pytest.RunResult) -> str:
-    """The single g6gov line of a usage error (exit 4), with no traceback."""
-    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str() + result.stderr.str()
-    err = result.stderr.str()
-    assert "Traceback" not in err + result.stdout.str()
-    lines = [line for line in err.splitlines() if "g6gov" in line]
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 def baseline(root: Path) -> object:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import XDIST, governance_lines, make_project, read_report, write
+from .helpers import XDIST, governance_lines, make_project, one_error_line, read_report, write
 
 QUIET = ("-p", "no:cacheprovider", "-p", "no:benchmark", "-p", "no:randomly")
 TESTS = "def test_a():\n    pass\n"
@@ -49,15 +49,6 @@ def conftest(pytester: pytest.Pytester, body: str, checks: str) -> None:
     write(
         pytester.path, "conftest.py", f"{body}\n\ndef pytest_g6gov_checks():\n    return {checks}\n"
     )
-
-
-def one_error_line(result: pytest.RunResult) -> str:
-    assert result.ret == pytest.ExitCode.USAGE_ERROR, result.stdout.str() + result.stderr.str()
-    err = result.stderr.str()
-    assert "Traceback" not in err + result.stdout.str()
-    lines = [line for line in err.splitlines() if "g6gov" in line]
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 @pytest.mark.slow
