@@ -22,6 +22,7 @@ FEATURE_CLIS: tuple[str, ...] = (
     "g6runtime.retention.cli",
     "g6runtime.panels.cli",
     "g6runtime.resilience.cli",
+    "g6runtime.config_cli",
 )
 
 

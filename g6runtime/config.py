@@ -1,22 +1,25 @@
-"""Settings: defaults, then an optional JSON/YAML config file, then environment overrides.
+"""Settings: defaults, then an optional JSON/YAML config file, then the environment.
 
-This module is the only reader of ``os.environ`` in g6runtime. Every variable it
-reads is listed in :data:`ENV_VARS` and documented in ``docs/env_dict.md`` (the
-repository's own ``env_docs`` governance check keeps the two in step).
+This module is the only reader of ``os.environ`` in g6runtime (:func:`read_environment`).
+Every variable is listed in :data:`ENV_VARS` with the config-file key it sets and is
+documented in ``docs/env_dict.md`` (the repository's own ``env_docs`` governance check
+keeps the two in step). File and environment are validated by the one JSON Schema
+(:mod:`g6runtime.configuration.schema`), with the same words for the same problem.
 """
 
 from __future__ import annotations
 
-import json
+import difflib
+import logging
 import math
 import os
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from functools import cache
-from importlib import resources
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .configuration.layers import Layer, env_layer, file_layer, flatten, merge, nest
+from .configuration.schema import Key, secret_keys
 from .errors import ConfigError
 from .market.expiries import EXPIRY_RULES
 from .market.indices import INDEX_NAMES
@@ -72,75 +75,28 @@ class Settings:
     resilience: ResilienceSettings = ResilienceSettings()
 
 
-def _int(name: str, raw: str) -> int:
-    try:
-        return int(raw.strip())
-    except ValueError:
-        raise ConfigError(
-            f"environment variable {name}={raw!r} is not an integer (example: {name}=10)"
-        ) from None
-
-
-def _float(name: str, raw: str) -> float:
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise ConfigError(
-            f"environment variable {name}={raw!r} is not a number (example: {name}=0.5)"
-        ) from None
-    if not math.isfinite(value):
-        raise ConfigError(f"environment variable {name}={raw!r} is not a finite number")
-    return value
-
-
-def _names(raw: str) -> tuple[str, ...]:
-    return tuple(part.strip() for part in raw.split(",") if part.strip())
-
-
-def _choice_list(name: str, raw: str, allowed: tuple[str, ...], upper: bool) -> tuple[str, ...]:
-    items = _names(raw.upper() if upper else raw)
-    bad = [i for i in items if i not in allowed]
-    if bad or not items:
-        raise ConfigError(
-            f"environment variable {name}={raw!r}: expected a comma-separated list "
-            f"of {', '.join(allowed)}"
-        )
-    return items
-
-
-def _key_file(name: str, raw: str) -> bytes:
-    try:
-        key = Path(raw).read_bytes().strip()
-    except OSError as exc:
-        raise ConfigError(
-            f"environment variable {name}: cannot read key file {raw!r}: {exc.strerror}"
-        ) from None
-    if not key:
-        raise ConfigError(f"environment variable {name}: key file {raw!r} is empty")
-    return key
-
-
-Apply = Callable[[Settings, str, str], Settings]
-
-# The env-var registry: name → how it changes the settings. Documented in docs/env_dict.md.
-ENV_VARS: dict[str, Apply] = {
-    "G6_CSV_DIR": lambda s, n, v: replace(s, csv_dir=Path(v)),
-    "G6_PANELS_DIR": lambda s, n, v: replace(s, panels_dir=Path(v)),
-    "G6_INDICES": lambda s, n, v: replace(s, indices=_choice_list(n, v, INDEX_NAMES, True)),
-    "G6_EXPIRIES": lambda s, n, v: replace(s, expiries=_choice_list(n, v, EXPIRY_RULES, False)),
-    "G6_STRIKES_PER_SIDE": lambda s, n, v: replace(s, strikes_per_side=_int(n, v)),
-    "G6_INTERVAL_SECONDS": lambda s, n, v: replace(s, interval_seconds=_float(n, v)),
-    "G6_SEED": lambda s, n, v: replace(s, seed=_int(n, v)),
-    "G6_RISK_FREE_RATE": lambda s, n, v: replace(s, risk_free_rate=_float(n, v)),
-    "G6_DIVIDEND_YIELD": lambda s, n, v: replace(s, dividend_yield=_float(n, v)),
-    "G6_METRICS_HOST": lambda s, n, v: replace(s, metrics_host=v),
-    "G6_METRICS_PORT": lambda s, n, v: replace(s, metrics_port=_int(n, v)),
-    "G6_ENABLE_METRIC_GROUPS": lambda s, n, v: replace(s, enable_groups=frozenset(_names(v))),
-    "G6_DISABLE_METRIC_GROUPS": lambda s, n, v: replace(s, disable_groups=frozenset(_names(v))),
-    "G6_PANELS_HMAC_KEY": lambda s, n, v: replace(s, hmac_key=v.encode("utf-8") or None),
-    "G6_PANELS_HMAC_KEY_FILE": lambda s, n, v: replace(s, hmac_key=_key_file(n, v)),
+# The env-var registry: name → the config-file key it sets. Documented in docs/env_dict.md.
+ENV_VARS: dict[str, str] = {
+    "G6_CSV_DIR": "csv_dir",
+    "G6_PANELS_DIR": "panels_dir",
+    "G6_INDICES": "indices",
+    "G6_EXPIRIES": "expiries",
+    "G6_STRIKES_PER_SIDE": "strikes_per_side",
+    "G6_INTERVAL_SECONDS": "interval_seconds",
+    "G6_SEED": "seed",
+    "G6_RISK_FREE_RATE": "risk_free_rate",
+    "G6_DIVIDEND_YIELD": "dividend_yield",
+    "G6_METRICS_HOST": "metrics.host",
+    "G6_METRICS_PORT": "metrics.port",
+    "G6_ENABLE_METRIC_GROUPS": "metrics.enable_groups",
+    "G6_DISABLE_METRIC_GROUPS": "metrics.disable_groups",
+    "G6_PANELS_HMAC_KEY": "panels.hmac_key",
+    "G6_PANELS_HMAC_KEY_FILE": "panels.hmac_key_file",
 }
 CONFIG_FILE_VAR = "G6_CONFIG_FILE"
+PREFIX = "G6_"
+
+log = logging.getLogger(__name__)
 
 
 def strike_step_var(index: str) -> str:
@@ -148,81 +104,175 @@ def strike_step_var(index: str) -> str:
     return f"G6_STRIKE_STEP_{index}"
 
 
-@cache
-def _schema() -> dict[str, Any]:
-    text = resources.files("g6runtime").joinpath("schemas", "config.schema.json").read_text("utf-8")
-    data: dict[str, Any] = json.loads(text)
-    return data
+def variables() -> dict[str, Key]:
+    """Every variable the runtime reads (but ``G6_CONFIG_FILE``) → the key it sets."""
+    out = {name: tuple(key.split(".")) for name, key in ENV_VARS.items()}
+    out.update({strike_step_var(i): ("strike_steps", i) for i in INDEX_NAMES})
+    return out
+
+
+def read_environment() -> dict[str, str]:
+    """The ``G6_`` variables of this process: the one place the runtime reads the environment."""
+    return {name: value for name, value in os.environ.items() if name.startswith(PREFIX)}
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """One warning per ``G6_`` variable the runtime does not know (names only, never values)."""
+    known = [*variables(), CONFIG_FILE_VAR]
+    lines = []
+    for name in sorted(n for n in environ if n.startswith(PREFIX) and n not in known):
+        match = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {match[0]}?" if match else "see docs/env_dict.md for the known ones"
+        lines.append(f"unknown environment variable {name} is ignored; {hint}")
+    return lines
+
+
+def _key_file(origin: str, raw: str) -> bytes:
+    try:
+        key = Path(raw).read_bytes().strip()
+    except OSError as exc:
+        raise ConfigError(f"{origin}: cannot read key file {raw!r}: {exc.strerror}") from None
+    if not key:
+        raise ConfigError(f"{origin}: key file {raw!r} is empty")
+    return key
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """Parse and validate a JSON or YAML config file; one ConfigError line on any problem."""
-    import jsonschema
-    import yaml
-
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(text)
-        else:
-            data = yaml.safe_load(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{path}:{exc.lineno}: invalid JSON: {exc.msg}") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{path}{line}: invalid YAML: {getattr(exc, 'problem', exc)}") from None
-    if data is None:
-        data = {}
-    try:
-        jsonschema.validate(data, _schema())
-    except jsonschema.ValidationError as exc:
-        where = ".".join(str(p) for p in exc.absolute_path) or "top level"
-        raise ConfigError(f"{path}: {where}: {exc.message}") from None
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: the config must be a mapping")
-    return data
+    (values, _), found = file_layer(path)
+    if found:
+        raise ConfigError(found[0])
+    return nest(values)
 
 
-def _from_file(base: Settings, data: Mapping[str, Any]) -> Settings:
-    changes: dict[str, Any] = {}
-    simple = ("strikes_per_side", "interval_seconds", "seed", "risk_free_rate", "dividend_yield")
-    changes.update({key: data[key] for key in simple if key in data})
-    changes.update({key: Path(data[key]) for key in ("csv_dir", "panels_dir") if key in data})
-    changes.update({key: tuple(data[key]) for key in ("indices", "expiries") if key in data})
-    if "strike_steps" in data:
-        changes["strike_steps"] = dict(data["strike_steps"])
-    metrics = data.get("metrics", {})
-    if "host" in metrics:
-        changes["metrics_host"] = metrics["host"]
-    if "port" in metrics:
-        changes["metrics_port"] = metrics["port"]
-    if "enable_groups" in metrics:
-        groups = metrics["enable_groups"]
-        changes["enable_groups"] = None if groups is None else frozenset(groups)
-    if "disable_groups" in metrics:
-        changes["disable_groups"] = frozenset(metrics["disable_groups"])
-    panels = data.get("panels", {})
-    if panels.get("hmac_key_file"):
-        changes["hmac_key"] = _key_file("panels.hmac_key_file", panels["hmac_key_file"])
-    if "integrity_every_cycles" in panels:
-        changes["integrity_every_cycles"] = panels["integrity_every_cycles"]
-    if "retention" in data:
-        changes["retention"] = RetentionSettings(**data["retention"])
-    if "resilience" in data:
-        changes["resilience"] = _resilience(data["resilience"])
-    return replace(base, **changes)
+def _default_values() -> dict[Key, Any]:
+    s, r, t = Settings(), ResilienceSettings(), RetentionSettings()
+    doc: dict[str, Any] = {
+        "csv_dir": str(s.csv_dir),
+        "panels_dir": str(s.panels_dir),
+        "indices": list(s.indices),
+        "expiries": list(s.expiries),
+        "strikes_per_side": s.strikes_per_side,
+        "interval_seconds": s.interval_seconds,
+        "seed": s.seed,
+        "risk_free_rate": s.risk_free_rate,
+        "dividend_yield": s.dividend_yield,
+        "metrics": {"host": s.metrics_host, "port": s.metrics_port},
+        "panels": {"integrity_every_cycles": s.integrity_every_cycles},
+        "retention": {f: getattr(t, f) for f in RetentionSettings.__dataclass_fields__},
+        "resilience": {
+            f: list(v) if isinstance(v, tuple) else v
+            for f, v in ((f, getattr(r, f)) for f in ResilienceSettings.__dataclass_fields__)
+        },
+    }
+    doc["metrics"].update(enable_groups=None, disable_groups=[])
+    doc["panels"].update(hmac_key=None, hmac_key_file=None)
+    return flatten(doc)
+
+
+@dataclass(frozen=True)
+class Effective:
+    """The effective configuration: each leaf's value and source, and every problem found."""
+
+    values: dict[Key, Any]
+    sources: dict[Key, str]
+    problems: list[str]
+    warnings: list[str]
+    config_file: Path | None
+    result: Settings | None = None
+
+    def settings(self) -> Settings:
+        """The :class:`Settings`; a ConfigError (the first problem's line) when invalid."""
+        if self.problems or self.result is None:
+            raise ConfigError(self.problems[0] if self.problems else "invalid configuration")
+        return self.result
+
+    def shown(self, key: Key) -> Any:
+        """The value as ``config show`` prints it: secrets as ``***``."""
+        value = self.values.get(key)
+        if key in secret_keys() and value is not None:
+            return "***"
+        if key[0] == "strike_steps" and value is None:
+            from .market.indices import get_index
+
+            return get_index(key[1], {}).strike_step
+        return value
+
+
+def resolve(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    flags: Mapping[str, tuple[str, Any]] | None = None,
+) -> Effective:
+    """Defaults ← config file (argument, else ``G6_CONFIG_FILE``) ← environment ← flags.
+
+    ``flags`` maps a dotted key to ``(flag name, value)``. Nothing is raised: every
+    problem is one line in :attr:`Effective.problems`.
+    """
+    env = read_environment() if environ is None else environ
+    defaults = _default_values()
+    layers: list[Layer] = [(defaults, dict.fromkeys(defaults, "default"))]
+    found: list[str] = []
+    path = config_file
+    if path is None and env.get(CONFIG_FILE_VAR):
+        path = Path(env[CONFIG_FILE_VAR])
+    if path is not None:
+        layer, wrong = file_layer(path)
+        layers.append(layer)
+        found += wrong
+    layer, wrong = env_layer(variables(), env)
+    layers.append(layer)
+    found += wrong
+    if flags:
+        flag_values = {tuple(k.split(".")): v for k, (_, v) in flags.items()}
+        flag_sources = {tuple(k.split(".")): f"flag {n}" for k, (n, _) in flags.items()}
+        layers.append((flag_values, flag_sources))
+    values, sources = merge(layers)
+    result = None
+    if not found:
+        try:
+            result = _validate(_to_settings(values, sources))
+        except ConfigError as exc:
+            found.append(str(exc))
+    return Effective(values, sources, found, unknown_variables(env), path, result)
+
+
+def _to_settings(v: Mapping[Key, Any], sources: Mapping[Key, str]) -> Settings:
+    metrics_groups = v[("metrics", "enable_groups")]
+    hmac_key: bytes | None = None
+    if v.get(("panels", "hmac_key_file")):
+        origin = sources[("panels", "hmac_key_file")]
+        hmac_key = _key_file(origin, v[("panels", "hmac_key_file")])
+    elif v.get(("panels", "hmac_key")):
+        hmac_key = str(v[("panels", "hmac_key")]).encode("utf-8")
+    block = {k[1]: value for k, value in v.items() if k[0] == "resilience"}
+    return Settings(
+        csv_dir=Path(v[("csv_dir",)]),
+        panels_dir=Path(v[("panels_dir",)]),
+        indices=tuple(v[("indices",)]),
+        expiries=tuple(v[("expiries",)]),
+        strikes_per_side=v[("strikes_per_side",)],
+        interval_seconds=v[("interval_seconds",)],
+        seed=v[("seed",)],
+        risk_free_rate=v[("risk_free_rate",)],
+        dividend_yield=v[("dividend_yield",)],
+        strike_steps={k[1]: value for k, value in v.items() if k[0] == "strike_steps"},
+        metrics_host=v[("metrics", "host")],
+        metrics_port=v[("metrics", "port")],
+        enable_groups=None if metrics_groups is None else frozenset(metrics_groups),
+        disable_groups=frozenset(v[("metrics", "disable_groups")]),
+        hmac_key=hmac_key,
+        integrity_every_cycles=v[("panels", "integrity_every_cycles")],
+        retention=RetentionSettings(**{k[1]: x for k, x in v.items() if k[0] == "retention"}),
+        resilience=_resilience(block),
+    )
 
 
 def _resilience(block: Mapping[str, Any]) -> ResilienceSettings:
     from .resilience.fault_spec import FaultSpecError, parse_fault
 
     values = dict(block)
-    if "memory_tier_mb" in values:
-        values["memory_tier_mb"] = tuple(values["memory_tier_mb"])
+    values["memory_tier_mb"] = tuple(values["memory_tier_mb"])
     faults = []
     for position, text in enumerate(values.pop("faults", [])):
         try:
@@ -262,21 +312,11 @@ def _validate(s: Settings) -> Settings:
 def load_settings(
     config_file: Path | None = None, environ: Mapping[str, str] | None = None
 ) -> Settings:
-    """Defaults ← config file (argument, else ``G6_CONFIG_FILE``) ← environment."""
-    env = os.environ if environ is None else environ
-    settings = Settings()
-    path = config_file
-    if path is None and env.get(CONFIG_FILE_VAR):
-        path = Path(env[CONFIG_FILE_VAR])
-    if path is not None:
-        settings = _from_file(settings, read_config_file(path))
-    for name, apply in ENV_VARS.items():
-        raw = env.get(name)
-        if raw is not None and raw != "":
-            settings = apply(settings, name, raw)
-    steps = dict(settings.strike_steps)
-    for index in INDEX_NAMES:
-        raw = env.get(strike_step_var(index))
-        if raw:
-            steps[index] = _int(strike_step_var(index), raw)
-    return _validate(replace(settings, strike_steps=steps))
+    """Defaults ← config file (argument, else ``G6_CONFIG_FILE``) ← environment.
+
+    Unknown ``G6_`` variables are logged as warnings (one line each, through ``logging``).
+    """
+    effective = resolve(config_file, environ)
+    for line in effective.warnings:
+        log.warning("g6: %s", line)
+    return effective.settings()
