@@ -31,6 +31,12 @@ def add_parsers(sub: Any, common: Common) -> None:
 
     integ = sub.add_parser("integrity", help="verify the panels against their manifest")
     integ.add_argument("--panels-dir", type=Path, help="default data/panels")
+    integ.add_argument(
+        "--csv-dir",
+        type=Path,
+        help="also check this CSV tree: partial cycles, torn lines, duplicate or "
+        "out-of-order timestamps, headers (default: not checked)",
+    )
     integ.set_defaults(handler=f"{_HERE}:cmd_integrity")
     common(integ)
 
@@ -57,13 +63,27 @@ def _folder_and_key(args: argparse.Namespace) -> tuple[Path, bytes | None]:
 
 
 def cmd_integrity(args: argparse.Namespace) -> int:
+    """The panels; with ``--csv-dir`` also the CSV tree (exit 1 when either has a problem)."""
     from .integrity import verify
     from .report import dumps
 
     folder, key = _folder_and_key(args)
     report = verify(folder, key)
-    print(dumps(report) if args.json else report.text())
-    return report.exit_code
+    if getattr(args, "csv_dir", None) is None:
+        print(dumps(report) if args.json else report.text())
+        return report.exit_code
+    from ..storage.csv_integrity import check_tree
+
+    csv = check_tree(args.csv_dir)
+    if args.json:
+        doc = report.to_json()
+        doc["ok"] = report.ok and csv.ok
+        doc["csv"] = csv.to_json()
+        print(json.dumps(doc, indent=2))
+    else:
+        print(report.text())
+        print(csv.text())
+    return max(report.exit_code, csv.exit_code)
 
 
 def _show(folder: Path, key: bytes | None, as_json: bool, out: TextIO, clear: bool) -> None:

@@ -5,7 +5,8 @@
 
 * ``csv-dir`` holds only INDEX folders (an upper-case symbol: ``[A-Z][A-Z0-9]*``,
   e.g. ``NIFTY``), the folder ``overview``, and retention's own dot-files
-  (:data:`LOCK_NAME`, :data:`AUDIT_NAME`); ``lost+found`` (a mount point) is
+  (:data:`LOCK_NAME`, :data:`AUDIT_NAME`) and the CSV sink's (its writer lock and
+  cycle journal, g6runtime/storage/journal.py); ``lost+found`` (a mount point) is
   tolerated and never entered;
 * an INDEX folder holds only expiry-tag folders (``this_week next_week this_month
   next_month``); an expiry-tag folder holds only OFFSET folders (``0``, ``+100``,
@@ -28,10 +29,11 @@ from datetime import date, timedelta
 from typing import Final
 
 from ..market.expiries import EXPIRY_RULES
+from ..storage.journal import OWN_FILES as CSV_SINK_FILES
 
 LOCK_NAME: Final = ".g6_retention.lock"
 AUDIT_NAME: Final = ".g6_retention_audit.jsonl"
-OWN_FILES: Final = frozenset({LOCK_NAME, AUDIT_NAME})
+OWN_FILES: Final = frozenset({LOCK_NAME, AUDIT_NAME, *CSV_SINK_FILES})
 TOLERATED: Final = frozenset({"lost+found"})
 OVERVIEW: Final = "overview"
 EXPIRY_TAGS: Final = frozenset(EXPIRY_RULES)

@@ -1,26 +1,63 @@
-"""The CSV sink: SPEC §2 layout, header written once, each row appended whole or not at all.
+"""The CSV sink: SPEC §2 layout; a cycle's rows committed as a unit; no duplicate rows.
 
 ``<csv-dir>/<INDEX>/<EXPIRY_TAG>/<OFFSET>/<YYYY-MM-DD>.csv`` for options and
-``<csv-dir>/overview/<INDEX>/<YYYY-MM-DD>.csv`` for overview rows. A row is one
-``write()`` of the whole line to a file opened with ``O_APPEND``; a short or failed
-write is truncated back, so a reader never sees half a row. Floats are formatted
-explicitly so the same inputs give byte-identical files.
+``<csv-dir>/overview/<INDEX>/<YYYY-MM-DD>.csv`` for overview rows. Floats are
+formatted explicitly so the same inputs give byte-identical files.
+
+**One cycle, one unit.** :meth:`CsvSink.write_cycle` appends one row to each of a
+cycle's files (hundreds of them), so a crash can stop it between two files. It
+therefore runs this protocol, under the tree's writer lock (``flock`` on the
+``<csv-dir>`` folder itself, one cycle at a time; see journal.py):
+
+1. *recover*: if a cycle journal is present, an earlier writer died mid-cycle: every
+   file it names is truncated back to its recorded size (files the cycle created are
+   removed), then the journal is deleted. The cut-short cycle is *rolled back*, never
+   half kept; a crash during the rollback leaves the journal for the next run;
+2. *plan*: ``stat`` each target file and read its last row (cached per process by size
+   and mtime). A row whose timestamp is not later than the last row of its file is not
+   appended, counted in ``WriteStats.skipped`` by reason (``duplicate``: the same
+   timestamp, ``out_of_order``: an earlier one); when an index's overview row is not
+   appended, neither are that index's option rows of the cycle (re-running an interval
+   adds nothing, and no file is back-filled behind the rest of the tree). A file whose
+   header is not the G6 header, or that ends in a torn line, is refused before anything
+   is written;
+3. *journal*: the list of files to append with each one's size before (``-1``: the cycle
+   creates it) is written to a temporary file, ``fsync``-ed and renamed to
+   ``.g6_csv_journal`` (whole or absent);
+4. *append*: one ``write()`` of the whole line per file (``O_APPEND``), options first,
+   then overview. A failed or short write rolls the whole cycle back at once (every
+   file as it was before) and raises :class:`StorageError`;
+5. *commit*: the journal is deleted.
+
+So after any crash the tree holds whole cycles only, once the next ``simulate`` or
+``collect`` has opened it; until then ``g6 integrity --csv-dir`` reports the journal
+as a partial cycle (csv_integrity.py). The protection is against the process dying
+(SIGKILL, OOM, a crash): the day-files are not ``fsync``-ed per cycle, so after a power
+cut the file system may lose the last rows of a cycle that was already committed;
+``g6 integrity --csv-dir`` then finds the torn line or the partial cycle.
 """
 
 from __future__ import annotations
 
-import errno
+import logging
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from math import isfinite
 from pathlib import Path
+from stat import S_ISREG
+from typing import NamedTuple
 
 from ..collectors.model import OptionRow, OverviewRow
 from ..errors import StorageError
 from ..market.calendar import IST
 from ..market.expiries import EXPIRY_RULES
+from . import journal
+from .csv_files import append, read_last
+from .journal import Rollback
+
+_log = logging.getLogger(__name__)
 
 OPTION_HEADER = (
     "timestamp,index,expiry_tag,expiry_date,offset,index_price,atm,strike,ce,pe,tp,"
@@ -125,104 +162,167 @@ class WriteStats:
     files_created: int = 0
     rows_by_index: dict[str, int] = field(default_factory=dict)
     files_by_index: dict[str, int] = field(default_factory=dict)
+    #: rows not appended, by reason (``duplicate``, ``out_of_order``): SPEC's
+    #: ``g6_csv_rows_skipped_total{reason}``
+    skipped: dict[str, int] = field(default_factory=dict)
+    #: a cycle an earlier crash cut short, rolled back before this one was written
+    rolled_back: Rollback | None = None
 
     def count(self, index: str, created: bool) -> None:
         self.rows_by_index[index] = self.rows_by_index.get(index, 0) + 1
         if created:
             self.files_by_index[index] = self.files_by_index.get(index, 0) + 1
 
+    def skip(self, reason: str) -> None:
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+class _Append(NamedTuple):
+    path: str
+    rel: str  # relative to the root, as the journal records it
+    symbol: str  # the index
+    header: str
+    line: str
+    size: int  # before the cycle; journal.ABSENT when the cycle creates the file
+    key: tuple[int, int]  # (size, mtime_ns) when planned, for the tail cache
+
 
 class CsvSink:
-    """Appends cycle rows under ``root``; checks a file's header once per process."""
+    """Appends cycle rows under ``root``, one cycle as a unit (see the module docstring)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._root = os.fspath(root)
-        self._checked: set[str] = set()
+        self._checked: set[str] = set()  # files whose header this process has read
+        # path -> ((size, mtime_ns), timestamp of the last row or None when header only)
+        self._tails: dict[str, tuple[tuple[int, int], datetime | None]] = {}
 
     def write_cycle(
         self, options: Sequence[OptionRow], overview: Sequence[OverviewRow]
     ) -> WriteStats:
+        """Append one cycle's rows, all or none (StorageError when none could be)."""
         stats = WriteStats()
-        stamps: dict[datetime, tuple[str, str]] = {}  # a cycle's rows share one timestamp
-        for row in options:
-            if row.timestamp not in stamps:
-                local = row.timestamp.astimezone(IST)
-                stamps[row.timestamp] = (stamp(local), local.date().isoformat())
-            ts, day = stamps[row.timestamp]
-            path = f"{self._root}/{row.index}/{row.expiry_tag}/{fmt_offset(row.offset)}/{day}.csv"
-            created = self._append(path, OPTION_HEADER, option_line(row, ts))
-            stats.count(row.index, created)
-        for orow in overview:
-            path = os.fspath(overview_path(self.root, orow))
-            created = self._append(path, OVERVIEW_HEADER, overview_line(orow))
-            stats.count(orow.index, created)
+        lock_fd = journal.lock(self._root)
+        try:
+            stats.rolled_back = self._recover()
+            appends = self._plan(options, overview, stats)
+            if appends:
+                self._commit(appends)
+        finally:
+            os.close(lock_fd)
+        for a in appends:
+            stats.count(a.symbol, a.size <= 0)
         stats.rows = sum(stats.rows_by_index.values())
         stats.files_created = sum(stats.files_by_index.values())
         return stats
 
-    def _append(self, path: str, header: str, line: str) -> bool:
-        """Append ``line`` (with the header when the file is new); True when it was created."""
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        except FileNotFoundError:
-            parent = os.path.dirname(path)
-            try:
-                os.makedirs(parent, exist_ok=True)
-            except OSError as exc:
-                raise StorageError(
-                    f"{parent}: cannot create folder: {exc.strerror or exc}"
-                ) from None
-            fd = self._open(path)
-        except OSError as exc:
-            raise StorageError(f"{path}: cannot open for append: {exc.strerror}") from None
-        try:
-            size = os.fstat(fd).st_size
-            if size == 0:
-                payload = (header + "\n" + line).encode("utf-8")
+    # --- 1. recover ------------------------------------------------------------------
+
+    def _recover(self) -> Rollback | None:
+        found = journal.read(self._root)
+        if found is None:
+            return None
+        done = journal.roll_back(self._root, found)
+        for rel, _size in found.files:
+            self._tails.pop(f"{self._root}/{rel}", None)
+        _log.warning(
+            "%s: rolled back cycle %s, cut short by an earlier crash (%d files truncated, "
+            "%d removed); it is not in the CSV files",
+            self._root,
+            done.cycle,
+            done.truncated,
+            done.removed,
+        )
+        return done
+
+    # --- 2. plan ---------------------------------------------------------------------
+
+    def _plan(
+        self, options: Sequence[OptionRow], overview: Sequence[OverviewRow], stats: WriteStats
+    ) -> list[_Append]:
+        root = self._root
+        stamps: dict[datetime, tuple[str, str]] = {}  # a cycle's rows share one timestamp
+
+        def when(ts: datetime) -> tuple[str, str]:
+            if ts not in stamps:
+                local = ts.astimezone(IST)
+                stamps[ts] = (stamp(local), local.date().isoformat())
+            return stamps[ts]
+
+        tail: list[_Append] = []
+        held: dict[tuple[str, datetime], str] = {}  # (index, ts) whose overview is not appended
+        for orow in overview:
+            _, day = when(orow.timestamp)
+            rel = f"overview/{orow.index}/{day}.csv"
+            line = overview_line(orow)
+            a, why = self._decide(root, rel, orow.index, OVERVIEW_HEADER, line, orow.timestamp)
+            if why is None:
+                tail.append(a)
             else:
-                if path not in self._checked:
-                    self._check_header(path, header)
-                payload = line.encode("utf-8")
-            _write_whole(fd, payload, size, path)
-            self._checked.add(path)
-            return size == 0
-        finally:
-            os.close(fd)
+                stats.skip(why)
+                held[(orow.index, orow.timestamp)] = why
+        head: list[_Append] = []
+        for row in options:
+            held_why = held.get((row.index, row.timestamp))
+            if held_why is not None:
+                stats.skip(held_why)
+                continue
+            ts, day = when(row.timestamp)
+            rel = f"{row.index}/{row.expiry_tag}/{fmt_offset(row.offset)}/{day}.csv"
+            line = option_line(row, ts)
+            a, why = self._decide(root, rel, row.index, OPTION_HEADER, line, row.timestamp)
+            if why is None:
+                head.append(a)
+            else:
+                stats.skip(why)
+        return head + tail
 
-    @staticmethod
-    def _open(path: str) -> int:
+    def _decide(
+        self, root: str, rel: str, index: str, header: str, line: str, ts: datetime
+    ) -> tuple[_Append, str | None]:
+        """The planned append of ``line``, and why it must be skipped (None: append it)."""
+        path = f"{root}/{rel}"
         try:
-            return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            st = os.stat(path)
+        except (FileNotFoundError, NotADirectoryError):
+            return _Append(path, rel, index, header, line, journal.ABSENT, (0, 0)), None
         except OSError as exc:
             raise StorageError(f"{path}: cannot open for append: {exc.strerror}") from None
+        if not S_ISREG(st.st_mode):
+            raise StorageError(f"{path}: not a regular file; move it out of the CSV folder")
+        key = (st.st_size, st.st_mtime_ns)
+        a = _Append(path, rel, index, header, line, st.st_size, key)
+        if st.st_size == 0:
+            return a, None
+        cached = self._tails.get(path)
+        if cached is not None and cached[0] == key:
+            last = cached[1]
+        else:
+            last = read_last(path, header, st.st_size, self._checked)
+            self._tails[path] = (key, last)
+        if last is None or ts > last:
+            return a, None
+        return a, "duplicate" if ts == last else "out_of_order"
 
-    @staticmethod
-    def _check_header(path: str, header: str) -> None:
-        with open(path, "rb") as fh:
-            first = fh.readline().rstrip(b"\n").decode("utf-8", "replace")
-        if first != header:
-            raise StorageError(
-                f"{path}:1: header differs from the G6 CSV header; move the file away or "
-                "point --csv-dir at a fresh folder"
-            )
+    # --- 3.-5. journal, append, commit ------------------------------------------------
 
-
-def _write_whole(fd: int, payload: bytes, size: int, path: str) -> None:
-    """Write all of payload or leave the file as it was."""
-    view = memoryview(payload)
-    written = 0
-    try:
-        while written < len(payload):
-            n = os.write(fd, view[written:])
-            if n == 0:
-                raise OSError(errno.EIO, "short write")
-            written += n
-    except OSError as exc:
-        os.ftruncate(fd, size)
-        raise StorageError(
-            f"{path}: row not written ({exc.strerror}); file left as it was"
-        ) from None
+    def _commit(self, appends: list[_Append]) -> None:
+        cycle = appends[0].line.split(",", 1)[0]
+        entry = journal.Journal(cycle, tuple((a.rel, a.size) for a in appends))
+        journal.write(self._root, entry)
+        try:
+            keys = [append(a.path, a.size, a.header, a.line) for a in appends]
+        except StorageError as exc:
+            try:
+                journal.roll_back(self._root, entry)
+            except StorageError as again:
+                raise StorageError(f"{exc}; rolling the cycle back failed too: {again}") from None
+            raise
+        journal.remove(self._root)
+        ts = datetime.fromisoformat(cycle)
+        for a, key in zip(appends, keys, strict=True):
+            self._checked.add(a.path)
+            self._tails[a.path] = (key, ts)
 
 
 def read_rows(path: Path) -> Iterable[list[str]]:
