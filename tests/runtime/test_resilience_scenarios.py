@@ -308,7 +308,7 @@ def test_bad_flags_are_one_line_and_exit_2(tmp_path: Path, args: list[str], frag
         ('{"memory_tier_mb": [1, 1.0000000001, 2]}', "strictly increasing"),
         ('{"memory_tier_mb": [0.5, 1, 2]}', "resilience.memory_tier_mb.0"),
         ('{"force_memory_tier": 4}', "resilience.force_memory_tier"),
-        ('{"sla": 1}', "Additional properties"),
+        ('{"sla": 1}', "resilience.sla: unknown key"),
     ],
 )
 def test_bad_config_blocks_are_one_line_and_exit_2(
