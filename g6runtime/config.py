@@ -231,7 +231,7 @@ def resolve(
     result = None
     if not found:
         try:
-            result = _validate(_to_settings(values, sources))
+            result = _validate(_to_settings(values, sources), sources)
         except ConfigError as exc:
             found.append(str(exc))
     return Effective(values, sources, found, unknown_variables(env), path, result)
@@ -282,7 +282,16 @@ def _resilience(block: Mapping[str, Any]) -> ResilienceSettings:
     return ResilienceSettings(**values, faults=tuple(faults))
 
 
-def _validate(s: Settings) -> Settings:
+def _origin(sources: Mapping[Key, str], *keys: Key) -> str:
+    """``"g6.yaml:4: "`` for the first of ``keys`` not left at its default, else ``""``."""
+    for key in keys:
+        if sources.get(key, "default") != "default":
+            return f"{sources[key]}: "
+    return ""
+
+
+def _validate(s: Settings, sources: Mapping[Key, str] | None = None) -> Settings:
+    where = sources or {}
     if not 1 <= s.strikes_per_side <= 100:
         raise ConfigError(f"strikes_per_side must be between 1 and 100, got {s.strikes_per_side}")
     if not 0 < s.interval_seconds < math.inf:
@@ -296,14 +305,16 @@ def _validate(s: Settings) -> Settings:
             raise ConfigError(f"strike step for {index} must be a positive integer, got {step}")
     r = s.resilience
     if r.allowed_breaches > r.window_cycles:
+        origin = _origin(where, ("resilience", "allowed_breaches"), ("resilience", "window_cycles"))
         raise ConfigError(
-            f"resilience.allowed_breaches ({r.allowed_breaches}) must not exceed "
-            f"resilience.window_cycles ({r.window_cycles})"
+            f"{origin}resilience.allowed_breaches ({r.allowed_breaches}) must not exceed "
+            f"resilience.window_cycles ({r.window_cycles}); lower it or widen the window"
         )
     limits = [round(mb * 1024 * 1024) for mb in r.memory_tier_mb]  # as the model reads them
     if len(limits) != 3 or limits != sorted(set(limits)) or limits[0] < 1:
+        origin = _origin(where, ("resilience", "memory_tier_mb"))
         raise ConfigError(
-            "resilience.memory_tier_mb must be three strictly increasing limits, got "
+            f"{origin}resilience.memory_tier_mb must be three strictly increasing limits, got "
             + ", ".join(f"{mb:g}" for mb in r.memory_tier_mb)
         )
     return s

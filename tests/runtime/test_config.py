@@ -458,3 +458,15 @@ def test_environment_scanner_sees_aliases(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert environment_reads(sample) == [2, 3]
+
+
+def test_cross_key_problems_name_the_file_line_or_variable(tmp_path: Path) -> None:
+    path = tmp_path / "g6.yaml"
+    path.write_text("seed: 1\nresilience:\n  memory_tier_mb: [3, 2, 1]\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(path, environ={})
+    assert one_line(excinfo).startswith(f"{path}:3: resilience.memory_tier_mb must be three")
+    path.write_text("resilience:\n  window_cycles: 2\n  allowed_breaches: 3\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as excinfo:
+        load_settings(path, environ={})
+    assert one_line(excinfo).startswith(f"{path}:3: resilience.allowed_breaches (3) must not")
