@@ -18,6 +18,7 @@ from g6runtime.config import (
     RetentionSettings,
     Settings,
     load_settings,
+    resolve,
     strike_step_var,
 )
 from g6runtime.errors import ConfigError
@@ -470,3 +471,22 @@ def test_cross_key_problems_name_the_file_line_or_variable(tmp_path: Path) -> No
     with pytest.raises(ConfigError) as excinfo:
         load_settings(path, environ={})
     assert one_line(excinfo).startswith(f"{path}:3: resilience.allowed_breaches (3) must not")
+
+
+def test_flags_are_the_last_layer_and_named_as_the_source(tmp_path: Path) -> None:
+    path = tmp_path / "g6.yaml"
+    path.write_text("seed: 5\n", encoding="utf-8")
+    effective = resolve(path, environ={"G6_SEED": "6"}, flags={"seed": ("--seed", 7)})
+    assert effective.settings().seed == 7
+    assert effective.sources[("seed",)] == "flag --seed"
+    assert effective.sources[("strikes_per_side",)] == "default"
+
+
+def test_an_environment_key_replaces_a_key_file_from_the_file(tmp_path: Path) -> None:
+    # regression guard: the layer that sets either hmac setting replaces both below it
+    key = tmp_path / "key"
+    key.write_bytes(b"from-file\n")
+    path = tmp_path / "g6.yaml"
+    path.write_text(f"panels:\n  hmac_key_file: {key}\n", encoding="utf-8")
+    s = load_settings(path, environ={"G6_PANELS_HMAC_KEY": "from-env"})
+    assert s.hmac_key == b"from-env"
