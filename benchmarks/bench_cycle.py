@@ -23,14 +23,13 @@ from pathlib import Path
 from g6runtime.bench import import_seconds
 from g6runtime.config import Settings
 from g6runtime.market.calendar import IST
-from g6runtime.runner import Runtime, build_metrics, synthetic_provider
-from g6runtime.storage.csv_sink import CsvSink
+from g6runtime.runner import Runtime
 
 
 def run_depth(strikes: int, cycles: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="g6-cycle-") as tmp:
-        s = replace(Settings(), csv_dir=Path(tmp), strikes_per_side=strikes)
-        rt = Runtime(s, synthetic_provider(s, 42), build_metrics(s), CsvSink(s.csv_dir))
+        s = replace(Settings(), csv_dir=Path(tmp), strikes_per_side=strikes, seed=42)
+        rt = Runtime.from_settings(s, outputs=("csv", "metrics"))
         start = datetime(2026, 11, 26, 9, 15, tzinfo=IST)
         rt.cycle(0, start)
         walls: list[float] = []
@@ -39,6 +38,8 @@ def run_depth(strikes: int, cycles: int) -> dict[str, float]:
             t0 = time.perf_counter()
             result = rt.cycle(i + 1, start + timedelta(minutes=i + 1))
             walls.append(time.perf_counter() - t0)
+            if result.failed_outputs:
+                raise SystemExit(f"bench_cycle: {result.storage_error}")
             for k, v in result.timings.items():
                 stages.setdefault(k, []).append(v)
         options = len(result.options) * 2

@@ -44,12 +44,10 @@ def real_panels(tmp: Path) -> dict[str, dict[str, object]]:
 
     from g6runtime.config import Settings
     from g6runtime.market.calendar import IST
-    from g6runtime.runner import Runtime, build_metrics, panel_publisher, synthetic_provider
-    from g6runtime.storage.csv_sink import CsvSink
+    from g6runtime.runner import Runtime
 
-    s = Settings(csv_dir=tmp / "csv", panels_dir=tmp / "real")
-    rt = Runtime(s, synthetic_provider(s, 42), build_metrics(s), CsvSink(s.csv_dir))
-    rt.panels = panel_publisher(s)
+    s = Settings(csv_dir=tmp / "csv", panels_dir=tmp / "real", seed=42)
+    rt = Runtime.from_settings(s)
     rt.cycle(1, datetime(2026, 11, 26, 9, 15, tzinfo=IST))
     return {
         p.stem: json.loads(p.read_bytes())["data"]

@@ -35,12 +35,11 @@ def import_seconds(module: str = "g6runtime") -> float:
 
 def cycle_seconds(settings: Settings, repeat: int) -> list[float]:
     """Wall time of ``repeat`` full cycles (CSV writes included) after one warm-up cycle."""
-    from .runner import Runtime, build_metrics, synthetic_provider
-    from .storage.csv_sink import CsvSink
+    from .runner import Runtime
 
     with tempfile.TemporaryDirectory(prefix="g6-bench-") as tmp:
         s = replace(settings, csv_dir=Path(tmp))
-        rt = Runtime(s, synthetic_provider(s, s.seed), build_metrics(s), CsvSink(s.csv_dir))
+        rt = Runtime.from_settings(s, outputs=("csv", "metrics"))
         start = datetime(2026, 11, 26, 9, 15, tzinfo=IST)
         rt.cycle(0, start)
         out = []

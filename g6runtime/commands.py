@@ -13,23 +13,13 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
-from .collectors.cycle import CycleResult
 from .config import Settings, load_settings
 from .errors import ConfigError, StorageError
 from .market.calendar import IST, is_market_open, market_date, next_open
-from .resilience.state import Clock
-from .runner import (
-    Runtime,
-    build_metrics,
-    panel_publisher,
-    resilience,
-    simulated_clock,
-    synthetic_provider,
-)
-from .storage.csv_sink import CsvSink
+from .runner import MAX_FAILED_CYCLES, Runtime, simulated_clock
 
 if TYPE_CHECKING:
-    from .providers.faults import FaultPlan
+    from .outputs import CycleOutcome
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -55,27 +45,22 @@ def _settings(args: argparse.Namespace) -> Settings:
     return replace(settings, **changes)
 
 
-def _runtime(
-    settings: Settings, clock: Clock = "measured", faults: FaultPlan | None = None
-) -> Runtime:
-    return Runtime(
-        settings,
-        synthetic_provider(settings, settings.seed, faults),
-        build_metrics(settings),
-        CsvSink(settings.csv_dir),
-        panels=panel_publisher(settings),
-        guard=resilience(settings, clock),
-    )
+def _failed(result: CycleOutcome) -> str:
+    """``cycle N: <output> output failed: <error>`` (joined by ``; `` for several)."""
+    failed = "; ".join(f"{r.name} output failed: {r.error}" for r in result.failed_outputs)
+    return f"cycle {result.cycle}: {failed}"
 
 
-def _log(result: CycleResult) -> None:
-    """The resilience events and detail changes of a cycle, one stderr line each."""
+def _log(result: CycleOutcome, outputs: bool = True) -> None:
+    """One stderr line per failed output, resilience event and detail change of a cycle."""
+    lines = [f"{r.name} output failed: {r.error}" for r in result.failed_outputs if outputs]
     if result.resilience is not None:
-        for line in result.resilience.log_lines():
-            print(f"g6: cycle {result.cycle}: {line}", file=sys.stderr, flush=True)
+        lines += result.resilience.log_lines()
+    for line in lines:
+        print(f"g6: cycle {result.cycle}: {line}", file=sys.stderr, flush=True)
 
 
-def cycle_summary(result: CycleResult) -> dict[str, Any]:
+def cycle_summary(result: CycleOutcome) -> dict[str, Any]:
     state = result.resilience
     return {
         "cycle": result.cycle,
@@ -85,6 +70,7 @@ def cycle_summary(result: CycleResult) -> dict[str, Any]:
         "failures": [f"{f.index} {f.stage}: {f.message}" for f in result.failures],
         "data_quality_issues": len(result.issues),
         "ok": result.ok,
+        "outputs": {r.name: {"ok": r.ok, "error": r.error} for r in result.reports},
         "storage_error": result.storage_error,
         "ms": round(result.timings["total"] * 1000, 2),
         "resilience": None
@@ -98,12 +84,14 @@ def cycle_summary(result: CycleResult) -> dict[str, Any]:
     }
 
 
-def _line(result: CycleResult) -> str:
+def _line(result: CycleOutcome) -> str:
     s = cycle_summary(result)
+    failed = [r.name for r in result.failed_outputs]
+    outputs = f"NOT WRITTEN to {', '.join(failed)}" if failed else "written"
     return (
-        f"cycle {s['cycle']} {s['timestamp']}: {s['rows']} rows, "
-        f"{len(s['failures'])} failures, {s['data_quality_issues']} data-quality issues, "
-        f"{s['ms']:.1f} ms"
+        f"cycle {s['cycle']} {s['timestamp']}: {s['rows']} rows {outputs}, "
+        f"{len(s['failures'])} provider failures, "
+        f"{s['data_quality_issues']} data-quality issues, {s['ms']:.1f} ms"
     )
 
 
@@ -137,16 +125,17 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         raise ConfigError(
             "a fault's cycle range runs the simulated clock past the year 9999"
         ) from None
-    runtime = _runtime(settings, "simulated", faults)
+    runtime = Runtime.from_settings(settings, clock="simulated", faults=faults)
     results = []
     for number, now in enumerate(simulated_clock(start, settings.interval_seconds, args.cycles), 1):
         result = runtime.cycle(number, now)
-        if result.storage_error is not None:
-            raise StorageError(result.storage_error)
         results.append(result)
         if not args.json:
             print(_line(result), flush=True)
-        _log(result)
+        _log(result, outputs=False)  # a failed output is the one error line below
+        if result.failed_outputs:  # SPEC: simulate exits 2 at the first failed write
+            break
+    runtime.close()
     if args.metrics_out is not None:
         write_file(args.metrics_out, exposition(runtime.metrics))
     if args.json:
@@ -156,6 +145,8 @@ def cmd_simulate(args: argparse.Namespace) -> int:
                 indent=2,
             )
         )
+    if results[-1].failed_outputs:
+        raise StorageError(_failed(results[-1]))
     return 0
 
 
@@ -194,7 +185,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
     from .retention.auto import AutoPrune
 
     settings = _settings(args)
-    runtime = _runtime(settings)
+    runtime = Runtime.from_settings(settings)
     if settings.resilience.faults:
         print("g6: resilience.faults apply to g6 simulate only", file=sys.stderr, flush=True)
     retention = AutoPrune(settings, runtime.metrics)
@@ -224,14 +215,14 @@ def cmd_collect(args: argparse.Namespace) -> int:
                 tick = time.monotonic()
                 continue
             number += 1
-            try:
-                result = runtime.cycle(number, now)
-            except StorageError as exc:  # the panels could not be written; collection goes on
-                print(f"g6: cycle {number}: {exc}", file=sys.stderr, flush=True)
-            else:
-                line = json.dumps(cycle_summary(result)) if args.json else _line(result)
-                print(line, flush=True)
-                _log(result)
+            result = runtime.cycle(number, now)
+            print(json.dumps(cycle_summary(result)) if args.json else _line(result), flush=True)
+            _log(result)
+            if runtime.failed_streak >= MAX_FAILED_CYCLES:  # SPEC storage.max_failed_cycles
+                raise StorageError(
+                    f"{runtime.failed_streak} consecutive cycles with a failed output "
+                    f"(last: {result.storage_error}); stopping"
+                )
             if number % settings.integrity_every_cycles == 0:
                 _check_panels(runtime, settings)
             tick += settings.interval_seconds
@@ -241,6 +232,12 @@ def cmd_collect(args: argparse.Namespace) -> int:
                 _sleep_until(tick, stop)
     finally:
         server.close()
+        runtime.close()
+    if runtime.failed_cycles:  # never exit 0 after data was lost
+        raise StorageError(
+            f"{runtime.failed_cycles} of {number} cycles had a failed output; "
+            "their data was not written (see the lines above)"
+        )
     return 0
 
 

@@ -1,28 +1,33 @@
-"""Wiring: settings → provider, sink and metrics; run cycles on a clock."""
+"""The one wiring: settings → provider, resilience, outputs; a cycle read top to bottom.
+
+Every command, ``g6 bench``, the benchmarks, the governance registry and the tests get
+their :class:`Runtime` from :meth:`Runtime.from_settings`; nothing else builds one.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from .collectors.cycle import CycleResult, Universe, run_cycle
-from .collectors.publish import publish
+from .collectors.cycle import Universe, run_cycle
 from .config import Settings
-from .errors import StorageError
+from .errors import ConfigError
 from .metrics.registry import Metrics, build_registry
 from .metrics.spec import load_spec
+from .outputs import CsvOutput, CycleOutcome, MetricsOutput, Output, PanelsOutput, publish_all
 from .providers.base import Provider
 from .resilience.controller import Resilience
-from .resilience.publish import publish_resilience
-from .resilience.state import Clock
-from .storage.csv_sink import CsvSink
+from .resilience.state import Clock, CyclePlan
 
 if TYPE_CHECKING:
     from .panels.writer import PanelPublisher
     from .providers.faults import FaultPlan
+
+OUTPUT_NAMES: Final[tuple[str, ...]] = ("csv", "metrics", "panels")  # the order they run in
+MAX_FAILED_CYCLES: Final = 3  # SPEC storage.max_failed_cycles default (g6 collect)
 
 
 def universe(settings: Settings) -> Universe:
@@ -34,6 +39,11 @@ def universe(settings: Settings) -> Universe:
         r=settings.risk_free_rate,
         q=settings.dividend_yield,
     )
+
+
+def planned(plan: CyclePlan, base: Universe) -> Universe:
+    """``base`` with the depth and the overview-only indices the resilience plan allows."""
+    return replace(base, depth=dict(plan.strikes), overview_only=plan.overview_only)
 
 
 def build_metrics(settings: Settings) -> Metrics:
@@ -62,45 +72,6 @@ def resilience(settings: Settings, clock: Clock = "measured") -> Resilience:
     )
 
 
-@dataclass
-class Runtime:
-    """Everything one process needs to run cycles.
-
-    ``guard`` (built from the settings on the first cycle when not given) plans each
-    cycle's detail and judges its outcome (g6runtime.resilience).
-    """
-
-    settings: Settings
-    provider: Provider
-    metrics: Metrics
-    sink: CsvSink
-    timer: Callable[[], float] = time.perf_counter
-    panels: PanelPublisher | None = None
-    guard: Resilience | None = None
-
-    def cycle(self, number: int, now: datetime) -> CycleResult:
-        """Run one cycle, publish its metrics, then write its panels (StorageError if not)."""
-        if self.guard is None:
-            self.guard = resilience(self.settings)
-        plan = self.guard.plan()
-        result = run_cycle(
-            number, now, self.provider, plan.apply(universe(self.settings)), self.sink, self.timer
-        )
-        state = self.guard.observe(result)
-        result = replace(result, resilience=state)
-        publish(self.metrics, result)
-        publish_resilience(self.metrics, state)
-        if self.panels is not None:
-            try:
-                self.panels.publish(result)
-            except StorageError:
-                self.metrics.counter("g6_errors_total").labels(
-                    component="panels", category=StorageError.category
-                ).inc()
-                raise
-        return result
-
-
 def panel_publisher(settings: Settings) -> PanelPublisher:
     """Panels for ``settings.panels_dir``, signed when a key is configured."""
     from .panels.builders import PanelContext
@@ -110,6 +81,85 @@ def panel_publisher(settings: Settings) -> PanelPublisher:
         settings.indices, settings.expiries, settings.interval_seconds, settings.csv_dir
     )
     return PanelPublisher(PanelWriter(settings.panels_dir, settings.hmac_key), context)
+
+
+@dataclass
+class Runtime:
+    """Everything one process needs to run cycles; build it with :meth:`from_settings`.
+
+    One cycle (:meth:`cycle`), top to bottom: the resilience layer plans it (memory tier,
+    each index's detail), :func:`run_cycle` collects it (pure: provider, universe, clock
+    in, a result out), the resilience layer judges the result (fault budget, next
+    detail), then the outcome passes through ``outputs`` in order (CSV, metrics,
+    panels) by :func:`publish_all`, the one failure path of every output.
+    """
+
+    settings: Settings
+    provider: Provider
+    metrics: Metrics
+    guard: Resilience
+    outputs: list[Output]
+    timer: Callable[[], float] = time.perf_counter
+    failed_streak: int = 0  # consecutive cycles with a failed output
+    failed_cycles: int = 0  # cycles with a failed output, in all
+    universe: Universe = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.universe = universe(self.settings)
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        *,
+        clock: Clock = "measured",
+        faults: FaultPlan | None = None,
+        provider: Provider | None = None,
+        outputs: Collection[str] = OUTPUT_NAMES,
+        timer: Callable[[], float] = time.perf_counter,
+    ) -> Runtime:
+        """The runtime of ``settings``: the synthetic market (with ``faults``) unless a
+        ``provider`` is given, and the named ``outputs`` (always in OUTPUT_NAMES order)."""
+        from .storage.csv_sink import CsvSink
+
+        unknown = set(outputs) - set(OUTPUT_NAMES)
+        if unknown:
+            raise ConfigError(f"unknown outputs {sorted(unknown)}; known: {OUTPUT_NAMES}")
+        metrics = build_metrics(settings)
+        chain: list[Output] = []
+        if "csv" in outputs:
+            chain.append(CsvOutput(CsvSink(settings.csv_dir)))
+        if "metrics" in outputs:
+            chain.append(MetricsOutput(metrics))
+        if "panels" in outputs:
+            chain.append(PanelsOutput(panel_publisher(settings)))
+        return cls(
+            settings,
+            provider
+            if provider is not None
+            else synthetic_provider(settings, settings.seed, faults),
+            metrics,
+            resilience(settings, clock),
+            chain,
+            timer,
+        )
+
+    def cycle(self, number: int, now: datetime) -> CycleOutcome:
+        """Plan, collect, judge, then publish one cycle; never raises for a failed output."""
+        plan = self.guard.plan()
+        result = run_cycle(number, now, self.provider, planned(plan, self.universe), self.timer)
+        state = self.guard.observe(result)  # before any output: storage is not a provider fault
+        outcome = publish_all(self.outputs, CycleOutcome(result, state), self.metrics, self.timer)
+        if outcome.failed_outputs:
+            self.failed_streak += 1
+            self.failed_cycles += 1
+        else:
+            self.failed_streak = 0
+        return outcome
+
+    def close(self) -> None:
+        for output in self.outputs:
+            output.close()
 
 
 def simulated_clock(start: datetime, interval: float, cycles: int) -> Iterator[datetime]:
@@ -122,23 +172,10 @@ def cycle_registry() -> object:
     """A registry after one synthetic cycle (so labelled families have their label sets).
 
     The repository's own ``metrics_spec`` governance check compares this registry with
-    docs/metrics_spec.yaml; no file is written (the cycle runs without a sink).
+    docs/metrics_spec.yaml; no file is written (the metrics are the only output).
     """
-    from .config import Settings
     from .market.calendar import IST
 
-    settings = Settings()
-    metrics = build_metrics(settings)
-    guard = resilience(settings, "simulated")
-    plan = guard.plan()
-    result = run_cycle(
-        1,
-        datetime(2026, 11, 26, 9, 15, tzinfo=IST),
-        synthetic_provider(settings, 1),
-        plan.apply(universe(settings)),
-        None,
-    )
-    state = guard.observe(result)
-    publish(metrics, replace(result, resilience=state))
-    publish_resilience(metrics, state)
-    return metrics.registry
+    runtime = Runtime.from_settings(Settings(), clock="simulated", outputs=("metrics",))
+    runtime.cycle(1, datetime(2026, 11, 26, 9, 15, tzinfo=IST))
+    return runtime.metrics.registry

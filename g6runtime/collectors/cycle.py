@@ -1,4 +1,8 @@
-"""One collection cycle: resolve → fetch → validate → analytics → persist → publish."""
+"""One collection cycle: resolve → fetch → validate → analytics, a pure function.
+
+Provider, universe and clock in; a :class:`CycleResult` out. Nothing is written here:
+the runner (g6runtime.runner) judges the result and passes it to the outputs.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,13 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
 
-from ..errors import StorageError
 from ..market.indices import get_index
 from ..providers.base import Provider
-from ..storage.csv_sink import CsvSink, WriteStats
 from .analytics_stage import Analytics, compute
 from .model import OptionRow, OverviewRow, tag_bit
 from .stages import Calls, Failure, IndexPlan, QualityIssue, Timer, ValidChain, fetch, resolve
 from .stages import validate as validate_chain
-
-if TYPE_CHECKING:
-    from ..resilience.state import ResilienceState
 
 
 @dataclass(frozen=True)
@@ -52,16 +50,12 @@ class CycleResult:
     iv: Mapping[tuple[str, str], tuple[int, int]]  # (index, tag) → (solved, failed)
     iterations: Mapping[str, tuple[int, ...]]  # index → iterations of each solved leg
     provider_durations: tuple[float, ...]
-    timings: Mapping[str, float]
-    written: WriteStats | None
-    storage_error: str | None = None
-    resilience: ResilienceState | None = None  # set by the runner after the cycle
+    timings: Mapping[str, float]  # fetch, validate, analytics and their total (seconds)
 
     @property
     def ok(self) -> bool:
-        """A cycle fails when nothing was collected or its rows could not be stored."""
-        collected = any(o.collected_mask for o in self.overview)
-        return collected and self.storage_error is None
+        """A cycle fails when nothing was collected (storage is the outputs' business)."""
+        return any(o.collected_mask for o in self.overview)
 
 
 def _rows(chain: ValidChain, plan: IndexPlan, now: datetime, an: Analytics) -> list[OptionRow]:
@@ -138,10 +132,9 @@ def run_cycle(
     now: datetime,
     provider: Provider,
     universe: Universe,
-    sink: CsvSink | None,
     timer: Timer = time.perf_counter,
 ) -> CycleResult:
-    """Run one cycle at the instant ``now`` and persist its rows with ``sink``."""
+    """Collect one cycle at the instant ``now``; reads the provider, writes nothing."""
     t0 = timer()
     calls = Calls()
     plans, chains = [], []
@@ -163,22 +156,9 @@ def run_cycle(
     rows = [row for c in valid for row in _rows(c, by_index[c.index], now, an)]
     options = [r for r in rows if r.index not in universe.overview_only]
     overview = [_overview(p, universe.expiries, rows, now) for p in plans]
-    t3 = timer()
-    written, error = None, None
-    if sink is not None:
-        try:
-            written = sink.write_cycle(options, overview)
-        except StorageError as exc:
-            error = str(exc)
-    t4 = timer()
     iv, iterations = _iv_stats(an)
-    timings = {
-        "fetch": t1 - t0,
-        "validate": t2 - t1,
-        "analytics": t3 - t2,
-        "persist": t4 - t3,
-        "total": t4 - t0,
-    }
+    t3 = timer()
+    timings = {"fetch": t1 - t0, "validate": t2 - t1, "analytics": t3 - t2, "total": t3 - t0}
     return CycleResult(
         cycle,
         now,
@@ -191,6 +171,4 @@ def run_cycle(
         iterations,
         tuple(calls.durations),
         timings,
-        written,
-        error,
     )

@@ -1,21 +1,25 @@
-"""The publish stage: a cycle result → the metrics declared in docs/metrics_spec.yaml.
+"""The metrics output: a cycle's outcome → the metrics declared in docs/metrics_spec.yaml.
 
 Errors follow the one taxonomy of g6runtime.errors: every failure counts once in
 ``g6_errors_total{component,category}``, ``category`` being the failure's G6Error
 category and ``component`` where it arose (``provider`` for a source that failed to
-answer, ``collector`` for data the collector could not use, ``storage`` for the sink).
-Under memory pressure (``result.resilience.option_metrics`` false) the per-option
+answer, ``collector`` for data the collector could not use; a failed output is counted
+by g6runtime.outputs.publish_all under the output's name). Under memory pressure
+(``outcome.resilience.option_metrics`` false) the per-option
 series are dropped: the solver-iteration histogram gets one observation per leg.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from ..errors import ProviderError, StorageError
+from ..errors import ProviderError
 from ..metrics.registry import Metrics
-from .cycle import CycleResult
 from .stages import Failure
+
+if TYPE_CHECKING:
+    from ..outputs import CycleOutcome
 
 
 def error_labels(failure: Failure) -> tuple[str, str]:
@@ -24,7 +28,7 @@ def error_labels(failure: Failure) -> tuple[str, str]:
     return component, failure.category
 
 
-def publish(metrics: Metrics, result: CycleResult) -> None:
+def publish(metrics: Metrics, result: CycleOutcome) -> None:
     """Record one cycle; every name used here must be in the spec (KeyError otherwise)."""
     metrics.counter("g6_cycles_total").inc()
     if not result.ok:
@@ -68,7 +72,3 @@ def publish(metrics: Metrics, result: CycleResult) -> None:
             metrics.counter("g6_csv_rows_written_total").labels(index=index).inc(rows)
         for index, files in result.written.files_by_index.items():
             metrics.counter("g6_csv_day_files_total").labels(index=index).inc(files)
-    if result.storage_error is not None:
-        metrics.counter("g6_errors_total").labels(
-            component="storage", category=StorageError.category
-        ).inc()

@@ -1,6 +1,6 @@
 """Panel data from one cycle's result: plain functions, real values only.
 
-Every number here comes from :class:`~g6runtime.collectors.cycle.CycleResult` (or
+Every number here comes from :class:`~g6runtime.outputs.CycleOutcome` (or
 from the settings the cycle ran with, for the SLA budget and the CSV folder); a
 value the cycle could not produce is ``null``, never a made-up default.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..collectors.cycle import CycleResult
 from ..collectors.model import OptionRow, tag_bit
+from ..outputs import CycleOutcome
 from ..resilience.panel import resilience_data
 from .envelope import num
 
@@ -40,7 +40,7 @@ class StorageTotals:
     rows: int = 0
     files_created: int = 0
 
-    def add(self, result: CycleResult) -> StorageTotals:
+    def add(self, result: CycleOutcome) -> StorageTotals:
         w = result.written
         return StorageTotals(
             self.cycles + 1,
@@ -53,7 +53,7 @@ def _ms(seconds: float) -> float | None:
     return num(seconds * 1000.0, 3)
 
 
-def _fault_budget(result: CycleResult) -> Data | None:
+def _fault_budget(result: CycleOutcome) -> Data | None:
     state = result.resilience
     if state is None:
         return None
@@ -68,7 +68,7 @@ def _fault_budget(result: CycleResult) -> Data | None:
     }
 
 
-def system(result: CycleResult, ctx: PanelContext) -> Data:
+def system(result: CycleOutcome, ctx: PanelContext) -> Data:
     """The cycle's health; the SLA is the resilience layer's (a fraction of the interval)."""
     total = result.timings.get("total", 0.0)
     state = result.resilience
@@ -118,7 +118,7 @@ def _priced_legs(rows: Sequence[OptionRow]) -> set[tuple[str, int, str]]:
     return legs
 
 
-def indices(result: CycleResult, ctx: PanelContext) -> Data:
+def indices(result: CycleOutcome, ctx: PanelContext) -> Data:
     """Per configured index: price, ATM, expiries collected, put/call ratio, data quality.
 
     ``dq_score`` is the percentage of expected legs (strikes × CE/PE × expected
@@ -182,7 +182,7 @@ def _atm(rows: Sequence[OptionRow]) -> Data:
     }
 
 
-def analytics(result: CycleResult, ctx: PanelContext) -> Data:
+def analytics(result: CycleOutcome, ctx: PanelContext) -> Data:
     """ATM implied volatility per expiry (a fraction: 0.14 is 14 %) and IV solver success."""
     iv: Mapping[tuple[str, str], tuple[int, int]] = result.iv
     per_index: Data = {}
@@ -212,7 +212,7 @@ def analytics(result: CycleResult, ctx: PanelContext) -> Data:
     }
 
 
-def storage(result: CycleResult, ctx: PanelContext, totals: StorageTotals) -> Data:
+def storage(result: CycleOutcome, ctx: PanelContext, totals: StorageTotals) -> Data:
     w = result.written
     return {
         "csv_dir": str(ctx.csv_dir),
@@ -231,7 +231,7 @@ def storage(result: CycleResult, ctx: PanelContext, totals: StorageTotals) -> Da
     }
 
 
-def build(result: CycleResult, ctx: PanelContext, totals: StorageTotals) -> dict[str, Data]:
+def build(result: CycleOutcome, ctx: PanelContext, totals: StorageTotals) -> dict[str, Data]:
     """Every panel's data for one cycle, keyed by panel name (in write order)."""
     return {
         "system": system(result, ctx),

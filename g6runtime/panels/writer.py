@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..collectors.cycle import CycleResult
 from ..errors import StorageError
+from ..outputs import CycleOutcome
 from ..storage.atomic import write_atomic
 from . import manifest as mf
 from .builders import PanelContext, StorageTotals, build
@@ -92,7 +92,7 @@ class PanelPublisher:
         self.context = context
         self.totals = StorageTotals()
 
-    def publish(self, result: CycleResult) -> dict[str, Any]:
+    def publish(self, result: CycleOutcome) -> dict[str, Any]:
         self.totals = self.totals.add(result)
         panels = build(result, self.context, self.totals)
         return self.writer.write(result.cycle, iso(result.timestamp), panels)

@@ -6,7 +6,8 @@ A cycle *breaches* its SLA for any of these reasons:
   injected timer's (``timings["total"]``) in ``g6 collect``; under ``g6 simulate`` the
   simulated clock does not move inside a cycle, so the duration judged is 0 and only
   outcomes count (the CSV stays a function of seed, start and faults);
-* ``failed``: the cycle is not ``ok`` (nothing collected, or its rows not stored);
+* ``failed``: the cycle collected nothing. A storage failure is not a breach: the
+  outputs run after the cycle was judged (g6runtime.outputs);
 * ``index_failed``: at least one index failed (a provider failure, or an expected
   expiry not collected).
 
@@ -23,27 +24,21 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-from ..collectors.cycle import CycleResult
-
 BreachReason = Literal["slow", "failed", "index_failed"]
 BREACH_REASONS: Final[tuple[BreachReason, ...]] = ("slow", "failed", "index_failed")
 
 
-def failed_indices(result: CycleResult) -> frozenset[str]:
-    """Indices with a failure, or with an expected expiry that was not collected."""
-    missing = {o.index for o in result.overview if o.missing_mask}
-    return frozenset({f.index for f in result.failures} | missing)
-
-
 def breach_reasons(
-    result: CycleResult, duration: float, sla_seconds: float
+    collected: bool, failed_indices: frozenset[str], duration: float, sla_seconds: float
 ) -> tuple[BreachReason, ...]:
+    """Why a cycle breached: ``collected`` is False when it collected nothing,
+    ``failed_indices`` the indices with a failure or an expected expiry not collected."""
     reasons: list[BreachReason] = []
     if duration > sla_seconds:
         reasons.append("slow")
-    if not result.ok:
+    if not collected:
         reasons.append("failed")
-    if failed_indices(result):
+    if failed_indices:
         reasons.append("index_failed")
     return tuple(reasons)
 

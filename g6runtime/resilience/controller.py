@@ -3,8 +3,11 @@
 One :class:`Resilience` per process, driven by the runner::
 
     plan = resilience.plan()                 # samples memory; modes fixed for this cycle
-    result = run_cycle(..., plan.apply(universe), ...)
+    result = run_cycle(..., replace(universe, depth=..., overview_only=...))
     state = resilience.observe(result)       # breach? budget, detail for the next cycle
+
+``observe`` sees the pure cycle result only, before any output ran: a storage failure
+never consumes the fault budget or lowers the detail.
 
 The rules live in :mod:`.budget`, :mod:`.detail` and :mod:`.memory`; this module only
 keeps their state between cycles and gathers one :class:`~.state.ResilienceState`.
@@ -16,10 +19,16 @@ from collections.abc import Sequence
 
 from ..collectors.cycle import CycleResult
 from ..config import ResilienceSettings
-from .budget import BudgetView, FaultBudget, breach_reasons, failed_indices
+from .budget import BudgetView, FaultBudget, breach_reasons
 from .detail import DetailChange, IndexDetail, next_mode, strikes_for
 from .memory import MemoryModel, RssReader, read_rss, tier_depth
 from .state import Clock, CyclePlan, Event, IndexState, ResilienceState
+
+
+def failed_indices(result: CycleResult) -> frozenset[str]:
+    """Indices with a failure, or with an expected expiry that was not collected."""
+    missing = {o.index for o in result.overview if o.missing_mask}
+    return frozenset({f.index for f in result.failures} | missing)
 
 
 def _event(view: BudgetView) -> tuple[Event, ...]:
@@ -83,9 +92,9 @@ class Resilience:
         plan = self._plan if self._plan is not None else self.plan()
         self._plan = None
         duration = result.timings.get("total", 0.0) if self.clock == "measured" else 0.0
-        reasons = breach_reasons(result, duration, self.sla_seconds)
-        shared = bool(set(reasons) - {"index_failed"})  # slow or failed: every index
         failed = failed_indices(result)
+        reasons = breach_reasons(result.ok, failed, duration, self.sla_seconds)
+        shared = bool(set(reasons) - {"index_failed"})  # slow or failed: every index
         view = self.budget.record(bool(reasons))
         changes: list[DetailChange] = []
         states: dict[str, IndexState] = {}

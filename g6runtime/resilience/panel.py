@@ -1,6 +1,6 @@
 """The ``resilience`` panel's data: budget, memory tier and detail of one cycle.
 
-Built from ``CycleResult.resilience`` only (the panels package calls this); a result
+Built from ``CycleOutcome.resilience`` only (the panels package calls this); a result
 without a resilience state gives the same keys with null values.
 """
 
@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..collectors.cycle import CycleResult
+from ..outputs import CycleOutcome
 from .memory import TIER_SCALES
 
 Data = dict[str, Any]
 
 
-def resilience_data(result: CycleResult) -> Data:
+def resilience_data(result: CycleOutcome) -> Data:
     state = result.resilience
     if state is None:
         return {key: None for key in ("breached", "sla", "budget", "memory", "detail")} | {

@@ -1,16 +1,17 @@
 """The plain, frozen data the resilience layer hands on: a cycle's plan and its outcome.
 
-:class:`ResilienceState` rides on the cycle result (``CycleResult.resilience``); the
-metrics, the ``system`` and ``resilience`` panels and the log lines are built from it.
+:class:`ResilienceState` rides on the cycle's outcome (``CycleOutcome.resilience``, see
+g6runtime.outputs); the metrics, the ``system`` and ``resilience`` panels and the log
+lines are built from it. Nothing here knows the collectors: the runner applies a
+:class:`CyclePlan` to its universe (``depth`` and ``overview_only``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Literal
 
-from ..collectors.cycle import Universe
 from .budget import BreachReason, BudgetView
 from .detail import DetailChange, Mode, worst
 from .memory import PRESSURE_TIER
@@ -27,9 +28,10 @@ class CyclePlan:
     modes: Mapping[str, Mode]
     strikes: Mapping[str, int]  # strikes per side each index fetches
 
-    def apply(self, universe: Universe) -> Universe:
-        overview_only = frozenset(i for i, m in self.modes.items() if m == "aggregates")
-        return replace(universe, depth=dict(self.strikes), overview_only=overview_only)
+    @property
+    def overview_only(self) -> frozenset[str]:
+        """Indices collected as overview rows only (mode ``aggregates``)."""
+        return frozenset(i for i, m in self.modes.items() if m == "aggregates")
 
 
 @dataclass(frozen=True)

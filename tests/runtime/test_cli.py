@@ -304,8 +304,8 @@ def test_unwritable_csv_dir_in_a_subprocess(tmp_path: Path) -> None:
     csv_dir = blocker / "csv"
     proc = run_g6("simulate", "--start", START, "--csv-dir", str(csv_dir), cwd=tmp_path)
     assert proc.returncode == 2
-    message = assert_one_line_error(proc.stderr, proc.stdout)
-    assert str(csv_dir) in message
+    message = assert_one_line_error(proc.stderr)  # stdout: the cycle line, marked
+    assert str(csv_dir) in message and "NOT WRITTEN to csv" in proc.stdout
     assert blocker.read_bytes() == b""
 
 
@@ -314,7 +314,7 @@ def test_csv_dir_that_cannot_be_created(capsys: pytest.CaptureFixture[str], tmp_
     dangling.symlink_to(tmp_path / "missing" / "target")
     status, out, err = g6(capsys, "simulate", "--start", START, "--csv-dir", str(dangling))
     assert status == 2
-    assert str(dangling) in assert_one_line_error(err, out)
+    assert str(dangling) in assert_one_line_error(err) and "NOT WRITTEN to csv" in out
 
 
 def test_foreign_csv_file_stops_simulate(
@@ -325,7 +325,8 @@ def test_foreign_csv_file_stops_simulate(
     foreign.write_bytes(b"something,else\n")
     status, out, err = g6(capsys, "simulate", "--start", START, "--csv-dir", "d")
     assert status == 2
-    assert "overview/NIFTY/2026-11-26.csv:1:" in assert_one_line_error(err, out)
+    assert "overview/NIFTY/2026-11-26.csv:1:" in assert_one_line_error(err)
+    assert "NOT WRITTEN to csv" in out
     assert foreign.read_bytes() == b"something,else\n"
 
 

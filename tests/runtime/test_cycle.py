@@ -1,21 +1,23 @@
-"""One collection cycle (run_cycle) against the synthetic market, a CsvSink and the metrics."""
+"""One collection cycle (run_cycle, pure) against the synthetic market, then its outputs."""
 
 from __future__ import annotations
 
 import itertools
 import math
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from g6runtime.collectors.cycle import CycleResult, Universe, run_cycle
+from g6runtime.collectors.cycle import Universe, run_cycle
 from g6runtime.collectors.publish import publish
 from g6runtime.market import EXPIRY_RULES, INDEX_NAMES
 from g6runtime.market.calendar import IST
 from g6runtime.metrics.registry import Metrics, build_registry
 from g6runtime.metrics.spec import load_spec
+from g6runtime.outputs import CsvOutput, CycleOutcome, publish_all
 from g6runtime.providers.faults import FaultKind, FaultPlan, FaultRule
 from g6runtime.providers.synthetic import SyntheticMarket
 from g6runtime.storage.csv_sink import CsvSink, read_rows
@@ -28,10 +30,17 @@ LEGS_PER_INDEX = 4 * 21 * 2
 
 
 def cycle(
-    root: Path | None, faults: FaultPlan | None = None, now: datetime = NOW, number: int = 1
-) -> CycleResult:
-    sink = None if root is None else CsvSink(root)
-    return run_cycle(number, now, SyntheticMarket(SEED, faults), UNIVERSE, sink)
+    root: Path | None,
+    faults: FaultPlan | None = None,
+    now: datetime = NOW,
+    number: int = 1,
+    metrics: Metrics | None = None,
+) -> CycleOutcome:
+    """The pure cycle, then the CSV output of ``root`` (none without a root)."""
+    result = run_cycle(number, now, SyntheticMarket(SEED, faults), UNIVERSE)
+    outputs = [] if root is None else [CsvOutput(CsvSink(root))]
+    outcome = CycleOutcome(result)
+    return publish_all(outputs, outcome, metrics or registry(), time.perf_counter)
 
 
 def faults(kind: FaultKind, index: str = "NIFTY", **kwargs: object) -> FaultPlan:
@@ -48,7 +57,7 @@ def sample(metrics: Metrics, name: str, **labels: str) -> float | None:
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[CycleResult, Path]:
+def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[CycleOutcome, Path]:
     root = tmp_path_factory.mktemp("clean")
     return cycle(root), root
 
@@ -57,7 +66,7 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[CycleResult, Path]:
 
 
 def test_default_universe_gives_336_option_rows_and_4_overview_rows(
-    clean: tuple[CycleResult, Path],
+    clean: tuple[CycleOutcome, Path],
 ) -> None:
     result, _ = clean
     assert result.ok and result.storage_error is None
@@ -75,7 +84,7 @@ def test_default_universe_gives_336_option_rows_and_4_overview_rows(
     assert result.written.rows_by_index == {i: 85 for i in INDEX_NAMES}
 
 
-def test_strike_ladder_around_atm(clean: tuple[CycleResult, Path]) -> None:
+def test_strike_ladder_around_atm(clean: tuple[CycleOutcome, Path]) -> None:
     result, _ = clean
     for plan in result.plans:
         step = STEPS[plan.index]
@@ -88,7 +97,7 @@ def test_strike_ladder_around_atm(clean: tuple[CycleResult, Path]) -> None:
         assert row.timestamp == NOW
 
 
-def test_every_row_is_on_disk_in_the_spec_layout(clean: tuple[CycleResult, Path]) -> None:
+def test_every_row_is_on_disk_in_the_spec_layout(clean: tuple[CycleOutcome, Path]) -> None:
     result, root = clean
     for row in result.options:
         offset = f"+{row.offset}" if row.offset > 0 else str(row.offset)
@@ -108,7 +117,7 @@ def test_every_row_is_on_disk_in_the_spec_layout(clean: tuple[CycleResult, Path]
 
 
 def test_iv_present_and_close_to_the_model_for_liquid_strikes(
-    clean: tuple[CycleResult, Path],
+    clean: tuple[CycleOutcome, Path],
 ) -> None:
     result, _ = clean
     market = SyntheticMarket(SEED)
@@ -127,7 +136,7 @@ def test_iv_present_and_close_to_the_model_for_liquid_strikes(
     assert {len(v) for v in result.iterations.values()} == {LEGS_PER_INDEX}
 
 
-def test_put_call_ratio_is_pe_oi_over_ce_oi_per_expiry(clean: tuple[CycleResult, Path]) -> None:
+def test_put_call_ratio_is_pe_oi_over_ce_oi_per_expiry(clean: tuple[CycleOutcome, Path]) -> None:
     result, root = clean
     for o in result.overview:
         for tag in EXPIRY_RULES:
@@ -149,13 +158,8 @@ def test_put_call_ratio_is_pe_oi_over_ce_oi_per_expiry(clean: tuple[CycleResult,
 
 def test_utc_now_writes_ist_timestamps_and_ist_dates(tmp_path: Path) -> None:
     evening = datetime(2026, 11, 26, 4, 0, tzinfo=UTC)  # 09:30 IST
-    result = run_cycle(
-        1,
-        evening,
-        SyntheticMarket(SEED),
-        Universe(("NIFTY",), ("this_week",), 1),
-        CsvSink(tmp_path),
-    )
+    result = run_cycle(1, evening, SyntheticMarket(SEED), Universe(("NIFTY",), ("this_week",), 1))
+    CsvOutput(CsvSink(tmp_path)).publish(CycleOutcome(result))
     assert len(result.options) == 3
     (cells,) = read_rows(tmp_path / "NIFTY" / "this_week" / "0" / "2026-11-26.csv")
     assert cells[0] == "2026-11-26T09:30:00+05:30"
@@ -168,13 +172,23 @@ def test_timings_come_from_the_injected_timer(tmp_path: Path) -> None:
         return float(next(ticks))
 
     small = Universe(("NIFTY",), ("this_week",), 2)
-    result = run_cycle(1, NOW, SyntheticMarket(SEED), small, CsvSink(tmp_path), timer)
+    result = run_cycle(1, NOW, SyntheticMarket(SEED), small, timer)
     t = result.timings
-    assert set(t) == {"fetch", "validate", "analytics", "persist", "total"}
-    assert t["total"] == t["fetch"] + t["validate"] + t["analytics"] + t["persist"]
+    assert set(t) == {"fetch", "validate", "analytics", "total"}
+    assert t["total"] == t["fetch"] + t["validate"] + t["analytics"]
     assert all(v >= 1 for v in t.values())
     assert len(result.provider_durations) == 3  # spot, expiries, one quotes call
     assert all(d == 1.0 for d in result.provider_durations)
+    outcome = publish_all([CsvOutput(CsvSink(tmp_path))], CycleOutcome(result), registry(), timer)
+    o = outcome.timings
+    assert o["persist"] == 1.0 and o["total"] == t["total"] + 1.0  # the outputs' time
+
+
+def test_run_cycle_is_pure_it_writes_nothing(tmp_path: Path) -> None:
+    before = set(tmp_path.iterdir())
+    result = run_cycle(1, NOW, SyntheticMarket(SEED), UNIVERSE)
+    assert result.ok and len(result.options) == 336 and set(tmp_path.iterdir()) == before
+    assert not hasattr(result, "resilience") and not hasattr(result, "storage_error")
 
 
 # --- fault isolation ---------------------------------------------------------------------
@@ -277,20 +291,22 @@ def test_crossed_quotes_fall_back_to_the_last_price(tmp_path: Path) -> None:
 # --- storage errors ----------------------------------------------------------------------
 
 
-def test_storage_error_becomes_a_value_and_not_ok(tmp_path: Path) -> None:
+def test_storage_error_becomes_a_failed_report_and_not_ok(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("", encoding="utf-8")
 
-    result = cycle(blocker / "csv")
+    metrics = registry()
+    result = cycle(blocker / "csv", metrics=metrics)
 
-    assert not result.ok
+    assert not result.ok and result.collected  # collected, but not stored
     assert result.storage_error is not None and "cannot open for append" in result.storage_error
     assert "\n" not in result.storage_error
+    (report,) = result.failed_outputs
+    assert (report.name, report.category) == ("csv", "storage")
     assert len(result.options) == 336 and result.written is None
-    metrics = registry()
+    assert sample(metrics, "g6_errors_total", component="csv", category="storage") == 1
     publish(metrics, result)
     assert sample(metrics, "g6_cycle_failures_total") == 1
-    assert sample(metrics, "g6_errors_total", component="storage", category="storage") == 1
     assert sample(metrics, "g6_csv_rows_written_total", index="NIFTY") is None
 
 
@@ -307,7 +323,7 @@ def test_foreign_file_is_a_storage_error_and_stays_intact(tmp_path: Path) -> Non
 # --- publish -----------------------------------------------------------------------------
 
 
-def test_publish_puts_the_cycle_into_the_spec_registry(clean: tuple[CycleResult, Path]) -> None:
+def test_publish_puts_the_cycle_into_the_spec_registry(clean: tuple[CycleOutcome, Path]) -> None:
     result, _ = clean
     metrics = registry()
     publish(metrics, result)
@@ -352,7 +368,7 @@ def test_publish_accumulates_over_cycles(tmp_path: Path) -> None:
 
 
 def test_publish_with_gated_groups_only_exposes_enabled_ones(
-    clean: tuple[CycleResult, Path],
+    clean: tuple[CycleOutcome, Path],
 ) -> None:
     result, _ = clean
     gated = build_registry(load_spec(), disabled_groups=frozenset({"iv_estimation"}))

@@ -18,8 +18,8 @@ from typing import Any
 import jsonschema
 import pytest
 
-from g6runtime.collectors.cycle import CycleResult
 from g6runtime.errors import StorageError
+from g6runtime.outputs import CycleOutcome, PanelsOutput
 from g6runtime.panels import manifest as mf
 from g6runtime.panels import reader, signing, writer
 from g6runtime.panels.envelope import PANEL_NAMES, encode, iso
@@ -34,7 +34,7 @@ SCHEMAS = Path(__file__).parents[2] / "g6runtime" / "schemas"
 
 
 @pytest.fixture(scope="module")
-def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Runtime, list[CycleResult]]:
+def ran(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Runtime, list[CycleOutcome]]:
     base = tmp_path_factory.mktemp("panels")
     rt, results = run_cycles(base, 3, KEY)
     return base / "panels", rt, results
@@ -48,7 +48,7 @@ def load(folder: Path, name: str) -> dict[str, Any]:
 # --- the envelope, per SPEC ---------------------------------------------------------------
 
 
-def test_every_panel_has_the_spec_envelope(ran: tuple[Path, Runtime, list[CycleResult]]) -> None:
+def test_every_panel_has_the_spec_envelope(ran: tuple[Path, Runtime, list[CycleOutcome]]) -> None:
     folder, _, results = ran
     names = sorted(p.name for p in folder.iterdir())
     assert names == [
@@ -69,12 +69,16 @@ def test_every_panel_has_the_spec_envelope(ran: tuple[Path, Runtime, list[CycleR
         assert (folder / f"{name}.json").read_bytes() == encode(doc)
 
 
-def test_panel_values_are_the_cycle_results(ran: tuple[Path, Runtime, list[CycleResult]]) -> None:
+def test_panel_values_are_the_cycle_results(ran: tuple[Path, Runtime, list[CycleOutcome]]) -> None:
     folder, rt, results = ran
     last = results[-1]
     system = load(folder, "system")["data"]
     assert system["ok"] is True and system["failures"] == []
-    assert system["timings_ms"]["total"] == round(last.timings["total"] * 1000, 3)
+    panels_seconds = last.reports[-1].seconds  # the panels see the outputs before them
+    assert [r.name for r in last.reports] == ["csv", "metrics", "panels"]
+    assert system["timings_ms"]["total"] == round(
+        (last.timings["total"] - panels_seconds) * 1000, 3
+    )
     sla = rt.settings.interval_seconds * rt.settings.resilience.sla_fraction
     assert system["sla"]["budget_ms"] == round(sla * 1000, 3)
     assert system["sla"]["met"] is (last.timings["total"] <= sla)
@@ -140,7 +144,7 @@ def test_failures_and_quality_issues_reach_the_panels(tmp_path: Path) -> None:
 
 
 def test_manifest_is_the_spec_shape_and_lists_the_exact_bytes(
-    ran: tuple[Path, Runtime, list[CycleResult]],
+    ran: tuple[Path, Runtime, list[CycleOutcome]],
 ) -> None:
     folder, _, _ = ran
     raw = (folder / "manifest.json").read_bytes()
@@ -165,7 +169,7 @@ def test_manifest_is_the_spec_shape_and_lists_the_exact_bytes(
 
 
 def test_signature_is_hmac_sha256_over_the_canonical_manifest(
-    ran: tuple[Path, Runtime, list[CycleResult]],
+    ran: tuple[Path, Runtime, list[CycleOutcome]],
 ) -> None:
     folder, _, _ = ran
     doc = json.loads((folder / "manifest.json").read_bytes())
@@ -210,14 +214,14 @@ def test_malformed_signatures_do_not_verify(signature: object) -> None:
 
 
 def test_the_key_is_never_written_nor_shown(
-    ran: tuple[Path, Runtime, list[CycleResult]], tmp_path: Path
+    ran: tuple[Path, Runtime, list[CycleOutcome]], tmp_path: Path
 ) -> None:
     folder, rt, _ = ran
     for path in folder.iterdir():
         data = path.read_bytes()
         assert KEY not in data and KEY.hex().encode() not in data
-    assert rt.panels is not None
-    assert "never-written" not in repr(rt.panels.writer) and "never-written" not in repr(
+    (panels,) = [o for o in rt.outputs if isinstance(o, PanelsOutput)]
+    assert "never-written" not in repr(panels.publisher.writer) and "never-written" not in repr(
         rt.settings
     )
 
@@ -279,7 +283,7 @@ def test_write_failure_is_a_storage_error(tmp_path: Path) -> None:
 # --- reading: JSON Schema, N and N-1 ------------------------------------------------------
 
 
-def test_reader_accepts_every_written_panel(ran: tuple[Path, Runtime, list[CycleResult]]) -> None:
+def test_reader_accepts_every_written_panel(ran: tuple[Path, Runtime, list[CycleOutcome]]) -> None:
     folder, _, _ = ran
     for name, read in reader.read_panels(folder).items():
         assert read.status == "ok", read.error
@@ -317,7 +321,7 @@ def test_reader_upgrades_the_golden_n_minus_1_panel() -> None:
     ],
 )
 def test_reader_refuses_invalid_panels_with_a_reason(
-    ran: tuple[Path, Runtime, list[CycleResult]],
+    ran: tuple[Path, Runtime, list[CycleOutcome]],
     change: Callable[[dict[str, Any]], object],
     reason: str,
 ) -> None:

@@ -8,6 +8,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -399,13 +400,13 @@ def test_collect_writes_panels_and_checks_them_every_n_cycles(
     from g6runtime import commands
 
     made: list[commands.Runtime] = []
-    real = commands._runtime
+    real = commands.Runtime.from_settings
 
-    def keep(settings: commands.Settings) -> commands.Runtime:
-        made.append(real(settings))
+    def keep(settings: commands.Settings, **kwargs: Any) -> commands.Runtime:
+        made.append(real(settings, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(commands, "_runtime", keep)
+    monkeypatch.setattr(commands.Runtime, "from_settings", keep)
     monkeypatch.setattr(commands.signal, "signal", lambda *a: None)
     (tmp_path / "c.yaml").write_text("panels:\n  integrity_every_cycles: 2\n")
     args = ["collect", "--cycles", "4", "--interval", "0.01", "--ignore-market-hours"]
@@ -439,9 +440,15 @@ def test_collect_goes_on_when_panels_cannot_be_written(
     monkeypatch.setattr(commands.signal, "signal", lambda *a: None)
     args = ["collect", "--cycles", "3", "--interval", "0.01", "--ignore-market-hours"]
     status, out, err = cli(capsys, *args, "--metrics-port", "0", "--panels-dir", "pp")
-    assert status == 0
-    assert [line.split()[1] for line in out.splitlines()[1:]] == ["1", "3"]
-    assert err == "g6: cycle 2: pp/system.json: cannot write panel: No space left\n"
+    assert status == 2  # collection went on, but a cycle's panels were lost: never exit 0
+    lines = out.splitlines()[1:]
+    assert [line.split()[1] for line in lines] == ["1", "2", "3"]
+    assert "NOT WRITTEN to panels" in lines[1] and "NOT WRITTEN" not in lines[0] + lines[2]
+    failed = [line for line in err.splitlines() if "detail of" not in line]  # 10 ms SLA
+    assert failed == [
+        "g6: cycle 2: panels output failed: pp/system.json: cannot write panel: No space left",
+        "g6: 1 of 3 cycles had a failed output; their data was not written (see the lines above)",
+    ]
 
 
 def test_simulate_into_an_unusable_panels_folder_is_one_line_exit_2(

@@ -7,12 +7,10 @@ from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
-from g6runtime.collectors.cycle import CycleResult
 from g6runtime.config import Settings
 from g6runtime.market.calendar import IST
-from g6runtime.runner import Runtime, build_metrics, panel_publisher, simulated_clock
-from g6runtime.runner import synthetic_provider as provider
-from g6runtime.storage.csv_sink import CsvSink
+from g6runtime.outputs import CycleOutcome
+from g6runtime.runner import Runtime, simulated_clock
 
 from .support import clean_env, run_g6
 
@@ -25,14 +23,12 @@ def runtime(base: Path, key: bytes | None = None, **changes: object) -> Runtime:
     s = replace(
         Settings(), csv_dir=base / "csv", panels_dir=base / "panels", hmac_key=key, **changes
     )
-    return Runtime(
-        s, provider(s, s.seed), build_metrics(s), CsvSink(s.csv_dir), panels=panel_publisher(s)
-    )
+    return Runtime.from_settings(s)
 
 
 def run_cycles(
     base: Path, n: int, key: bytes | None = None, **changes: object
-) -> tuple[Runtime, list[CycleResult]]:
+) -> tuple[Runtime, list[CycleOutcome]]:
     rt = runtime(base, key, **changes)
     clock = simulated_clock(START, rt.settings.interval_seconds, n)
     return rt, [rt.cycle(i, now) for i, now in enumerate(clock, 1)]

@@ -11,17 +11,17 @@ from pathlib import Path
 
 import pytest
 
-from g6runtime.collectors.cycle import CycleResult
 from g6runtime.collectors.publish import error_labels
 from g6runtime.collectors.stages import Failure
 from g6runtime.config import ResilienceSettings, Settings
 from g6runtime.errors import DataError, ProviderError, StorageError
+from g6runtime.outputs import CycleOutcome
 from g6runtime.panels import summary
 from g6runtime.panels.reader import validate
 from g6runtime.providers.base import Provider, Quote
 from g6runtime.resilience.controller import Resilience
 from g6runtime.resilience.panel import resilience_data
-from g6runtime.runner import cycle_registry, simulated_clock
+from g6runtime.runner import Runtime, cycle_registry, simulated_clock
 
 from .test_panels_support import START, runtime
 
@@ -57,7 +57,7 @@ def sample(rt_metrics: object, name: str, **labels: str) -> float | None:
     return value
 
 
-def rows(result: CycleResult) -> Counter[str]:
+def rows(result: CycleOutcome) -> Counter[str]:
     return Counter(r.index for r in result.options)
 
 
@@ -117,9 +117,11 @@ def test_a_panel_write_failure_is_counted_as_a_panels_storage_error(tmp_path: Pa
     rt.cycle(1, START)
     (tmp_path / "panels" / "system.json").unlink()
     (tmp_path / "panels" / "system.json").mkdir()
-    with pytest.raises(StorageError):
-        rt.cycle(2, START)
+    outcome = rt.cycle(2, START)  # reported, not raised: the one failure path of outputs
+    assert not outcome.ok and [r.name for r in outcome.failed_outputs] == ["panels"]
     assert sample(rt.metrics, "g6_errors_total", component="panels", category="storage") == 1
+    assert outcome.resilience is not None and outcome.resilience.reasons == ()
+    assert rt.failed_streak == 1
 
 
 # --- the SLA on the measured clock --------------------------------------------------------
@@ -145,14 +147,19 @@ def test_a_slow_cycle_breaches_for_every_index(tmp_path: Path) -> None:
     assert sample(rt.metrics, "g6_detail_level", index="NIFTY") == 1
 
 
-def test_a_storage_failure_breaches_as_failed(tmp_path: Path) -> None:
+def test_a_storage_failure_is_not_a_breach(tmp_path: Path) -> None:
     (tmp_path / "blocker").write_text("")
-    rt = runtime(tmp_path, **SMALL)
-    rt.settings = replace(rt.settings, csv_dir=tmp_path / "blocker" / "csv")
-    rt.sink = type(rt.sink)(rt.settings.csv_dir)
-    state = rt.cycle(1, START).resilience
-    assert state is not None and state.reasons == ("failed",)
-    assert all(i.breached for i in state.indices.values())
+    csv_dir = tmp_path / "blocker" / "csv"  # under a regular file: nothing can be written
+    rt = Runtime.from_settings(replace(Settings(), csv_dir=csv_dir, panels_dir=tmp_path, **SMALL))
+    outcomes = [rt.cycle(k, now) for k, now in enumerate(simulated_clock(START, 60.0, 6), 1)]
+    assert all(not o.ok and o.collected for o in outcomes)
+    assert {r.name for o in outcomes for r in o.failed_outputs} == {"csv"}
+    states = [o.resilience for o in outcomes]
+    assert all(s is not None and s.reasons == () and s.next_mode == "full" for s in states)
+    assert sample(rt.metrics, "g6_fault_budget_remaining") == 4
+    assert sample(rt.metrics, "g6_sla_breaches_total") == 0
+    assert sample(rt.metrics, "g6_errors_total", component="csv", category="storage") == 6
+    assert rt.failed_streak == rt.failed_cycles == 6
 
 
 # --- memory pressure over time ------------------------------------------------------------

@@ -259,7 +259,8 @@ def test_without_faults_the_csv_equals_a_run_without_the_resilience_layer(
     settings = replace(Settings(), expiries=tuple(SMALL["expiries"]), strikes_per_side=5)
     provider, sink = synthetic_provider(settings, settings.seed), CsvSink(tmp_path / "raw")
     for number, now in enumerate(simulated_clock(START, 60.0, 3), 1):  # no resilience layer
-        run_cycle(number, now, provider, universe(settings), sink)
+        result = run_cycle(number, now, provider, universe(settings))
+        sink.write_cycle(result.options, result.overview)
     reference = tree(tmp_path / "raw")
     assert len(reference) >= 4 * FULL + 4
     assert tree(run.csv) == reference == tree(forced.csv)
