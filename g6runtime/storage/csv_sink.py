@@ -300,6 +300,7 @@ class CsvSink:
         else:
             last = read_last(path, header, st.st_size, self._checked)
             self._tails[path] = (key, last)
+        ts = ts.replace(microsecond=0)  # compared as written: whole seconds
         if last is None or ts > last:
             return a, None
         return a, "duplicate" if ts == last else "out_of_order"

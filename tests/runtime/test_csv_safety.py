@@ -110,6 +110,16 @@ def test_rows_not_later_than_the_file_are_skipped_and_counted(tmp_path: Path) ->
         assert stamps(path) == ["2026-11-26T09:16:00+05:30"]
 
 
+def test_two_cycles_within_one_second_give_one_row(tmp_path: Path) -> None:
+    # g6 collect with a sub-second interval: timestamps are written in whole seconds.
+    sink = CsvSink(tmp_path)
+    for micro in (100_000, 700_000):
+        ts = NOW.replace(microsecond=micro)
+        sink.write_cycle([option_row(ts)], [overview_row(ts)])
+    for path in tmp_path.rglob("*.csv"):
+        assert stamps(path) == ["2026-11-26T09:15:00+05:30"]
+
+
 def test_an_index_whose_overview_row_is_skipped_gets_no_back_filled_option_rows(
     tmp_path: Path,
 ) -> None:
