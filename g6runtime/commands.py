@@ -71,6 +71,8 @@ def cycle_summary(result: CycleOutcome) -> dict[str, Any]:
         "data_quality_issues": len(result.issues),
         "ok": result.ok,
         "outputs": {r.name: {"ok": r.ok, "error": r.error} for r in result.reports},
+        "csv_rows_written": None if result.written is None else result.written.rows,
+        "csv_rows_skipped": None if result.written is None else dict(result.written.skipped),
         "storage_error": result.storage_error,
         "ms": round(result.timings["total"] * 1000, 2),
         "resilience": None
@@ -87,7 +89,10 @@ def cycle_summary(result: CycleOutcome) -> dict[str, Any]:
 def _line(result: CycleOutcome) -> str:
     s = cycle_summary(result)
     failed = [r.name for r in result.failed_outputs]
+    skipped = sum(result.written.skipped.values()) if result.written is not None else 0
     outputs = f"NOT WRITTEN to {', '.join(failed)}" if failed else "written"
+    if not failed and skipped:
+        outputs = f"skipped ({skipped} CSV rows not later than their files' last rows)"
     return (
         f"cycle {s['cycle']} {s['timestamp']}: {s['rows']} rows {outputs}, "
         f"{len(s['failures'])} provider failures, "

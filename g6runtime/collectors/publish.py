@@ -72,3 +72,5 @@ def publish(metrics: Metrics, result: CycleOutcome) -> None:
             metrics.counter("g6_csv_rows_written_total").labels(index=index).inc(rows)
         for index, files in result.written.files_by_index.items():
             metrics.counter("g6_csv_day_files_total").labels(index=index).inc(files)
+        for reason, skipped in result.written.skipped.items():
+            metrics.counter("g6_csv_rows_skipped_total").labels(reason=reason).inc(skipped)

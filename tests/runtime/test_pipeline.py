@@ -97,6 +97,22 @@ def test_collect_stops_with_exit_2_after_3_consecutive_failed_cycles(tmp_path: P
     assert "3 consecutive cycles with a failed output" in run.stderr
 
 
+def test_rerunning_an_interval_counts_the_skipped_rows(tmp_path: Path) -> None:
+    args = ["simulate", "--cycles", "2", "--start", START_ISO, "--csv-dir", "csv"]
+    first = run_g6(*args, "--metrics-out", "one.prom", cwd=tmp_path)
+    again = run_g6(*args, "--metrics-out", "two.prom", cwd=tmp_path)
+    assert first.returncode == 0 and again.returncode == 0, again.stderr
+    one, two = (tmp_path / "one.prom").read_text(), (tmp_path / "two.prom").read_text()
+    assert "g6_csv_rows_skipped_total{" not in one
+    assert 'g6_csv_rows_written_total{index="NIFTY"} 170.0' in one
+    # cycle 1 (09:15) is earlier than the files' last rows (09:16), cycle 2 the same time
+    assert 'g6_csv_rows_skipped_total{reason="out_of_order"} 340.0' in two
+    assert 'g6_csv_rows_skipped_total{reason="duplicate"} 340.0' in two
+    assert "g6_csv_rows_written_total{" not in two
+    assert "rows written" in first.stdout and "rows written" not in again.stdout
+    assert again.stdout.count("skipped (340 CSV rows not later than their files' last rows)") == 2
+
+
 # --- the Runtime: ordered outputs behind one interface, one failure path -------------------
 
 
