@@ -101,7 +101,7 @@ def write(root: str, journal: Journal) -> None:
             os.fsync(fd)
         finally:
             os.close(fd)
-        os.replace(tmp, path)
+        os.rename(tmp, path)  # atomic on POSIX, replacing a journal left behind
         _fsync_dir(root)
     except OSError as exc:
         _unlink(tmp)

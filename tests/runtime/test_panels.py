@@ -12,6 +12,7 @@ import hmac
 import json
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -378,7 +379,7 @@ def current_shapes(base: Path) -> dict[str, object]:
     out: dict[str, object] = {"clean": {n: shape(load(base / "panels", n)) for n in PANEL_NAMES}}
     plan = FaultPlan((FaultRule("timeout", index="SENSEX"), FaultRule("crossed", index="NIFTY")))
     rt.provider = SyntheticMarket(rt.settings.seed, plan)
-    rt.cycle(2, START)
+    rt.cycle(2, START + timedelta(minutes=1))  # a later cycle: the same one is skipped
     out["faulty"] = {n: shape(load(base / "panels", n)) for n in PANEL_NAMES}
     return out
 
