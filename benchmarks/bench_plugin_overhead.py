@@ -5,6 +5,8 @@
 Variants (each alternated with its baseline, other plugins' autoload disabled):
   * no-config:  the plugin loaded in a project with no [tool.g6gov]   (target ≤ 2 %)
   * slow-tests: [tool.g6gov.slow_tests] on                             (target ≤ 3 %)
+Judged on the ratio of minimum CPU times (medians quoted), or, with --instructions, on the
+instruction counts (repeatable); exit 1 when a variant misses its target.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ PYPROJECTS = {
     "slow-tests": '[project]\nname = "demo"\nversion = "1.0"\n\n'
     "[tool.g6gov.slow_tests]\nthreshold_seconds = 2.0\n",
 }
+TARGETS = {"no-config": 1.02, "slow-tests": 1.03}
 
 
 def make_project(root: Path, tests: int, pyproject: str) -> None:
@@ -45,6 +48,7 @@ def main() -> int:
     args = ap.parse_args()
     env = {"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
     base = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+    missed = []
     for variant in args.variant or sorted(PYPROJECTS):
         with tempfile.TemporaryDirectory(prefix="g6-overhead-") as tmp:
             root = Path(tmp)
@@ -58,6 +62,7 @@ def main() -> int:
                 env=env,
             )
             print("\n".join(cmp.lines()), flush=True)
+            judged = cmp.ratio_min_cpu
             if args.instructions:
                 b = instructions(base, root, env)
                 c = instructions([*base, "-p", "g6gov"], root, env)
@@ -66,7 +71,12 @@ def main() -> int:
                     f"ratio {c / b:.4f} ({(c / b - 1) * 100:+.2f} %)",
                     flush=True,
                 )
-    return 0
+                judged = c / b
+            ok = judged <= TARGETS[variant]
+            print(f"  target <= {TARGETS[variant]}: {judged:.4f} {'met' if ok else 'MISSED'}")
+            if not ok:
+                missed.append(variant)
+    return 1 if missed else 0
 
 
 if __name__ == "__main__":
