@@ -14,7 +14,9 @@ The suite is the project's own testpaths (a standard run). Commands, round by ro
   floor:     python -m coverage run --include=<no file> -m pytest -p no:g6gov
              (coverage's tracer on, recording nothing: the least any coverage.py-based
              measurement of this suite can cost on this interpreter; quoted only)
-Target: median wall candidate/baseline <= 0.9, plain quoted beside. On Python >= 3.12
+Target: candidate/baseline <= 0.9 on minimum CPU time (this workplace's rule for noisy
+machines: at least 15 alternating rounds, compare minima), median wall quoted beside,
+plain quoted too. On Python >= 3.12
 baseline and candidate also run with COVERAGE_CORE=sysmon (quoted only), when coverage can
 use that core with the project's configuration. Check: the plugin's percentages (from R)
 equal ``coverage report``'s for the same files from the baseline's data. Exit 1 if either
@@ -226,10 +228,11 @@ def main() -> int:
         show(
             "floor (tracer on, no file recorded) vs baseline (coverage run)", s["base"], s["floor"]
         )
-        ratio = main_cmp.ratio_median_wall
+        ratio = main_cmp.ratio_min_cpu
         ok = ratio <= TARGET
         print(
-            f"  target: wall ratio candidate/baseline <= {TARGET} -> {ratio:.3f} "
+            f"  target: min CPU ratio candidate/baseline <= {TARGET} -> {ratio:.3f} "
+            f"(median wall {main_cmp.ratio_median_wall:.3f}) "
             f"{'met' if ok else 'MISSED'}"
         )
         if unusable is None:
