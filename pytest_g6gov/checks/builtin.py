@@ -12,16 +12,14 @@ from ..api import Baseline, Check, Context, Result
 from ..baselines import BaselineUpdate, ratchet
 from ..config_rules import (
     factor,
-    folders,
     marker,
     modules,
-    non_empty,
     percent,
     positive_seconds,
-    prefixes,
 )
 from ..findings import Finding
 from ..keys import Key
+from .keysets import ENV_DOCS_KEYS, METRICS_SPEC_KEYS
 
 
 class EnvDocs(Check):
@@ -32,12 +30,7 @@ class EnvDocs(Check):
         "ENV003": "a variable has an entry in the env doc but no code uses it",
         "ENV004": "a malformed entry line in the env doc",
     }
-    keys: ClassVar[Mapping[str, Key]] = {
-        "doc": Key("str", "docs/env_dict.md"),
-        "prefix": Key("prefix", "G6_", prefixes),  # one prefix or a list of them
-        "sources": Key("list", ["."], folders),
-        "allow": Key("list", []),
-    }
+    keys: ClassVar[Mapping[str, Key]] = ENV_DOCS_KEYS
 
     def run(self, ctx: Context) -> list[Finding]:
         from . import env_docs
@@ -98,13 +91,7 @@ class MetricsSpec(Check):
         "MET006": "a group's series count grew beyond the allowed growth",
         "MET007": "the metrics spec file is invalid",
     }
-    keys: ClassVar[Mapping[str, Key]] = {
-        "spec": Key("str", "docs/metrics_spec.yaml"),
-        "registry": Key("str", ""),
-        "prefix": Key("str", "g6_", non_empty),
-        "max_growth_percent": Key("number", 10.0, percent),
-        "changelog": Key("str", "CHANGELOG.md"),
-    }
+    keys: ClassVar[Mapping[str, Key]] = METRICS_SPEC_KEYS
     baseline = Baseline(higher_is_better=False)
 
     def run(self, ctx: Context) -> Result:

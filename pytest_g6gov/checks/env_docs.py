@@ -15,7 +15,6 @@ from typing import Any
 
 from ..findings import Finding, InputError
 from . import CheckContext
-from .builtin import EnvDocs
 from .env_doc_parser import (
     EnvDoc,
     EnvEntry,
@@ -25,6 +24,7 @@ from .env_doc_parser import (
     parse_env_doc,
 )
 from .env_sources import SourceUses, scan_sources
+from .keysets import ENV_DOCS_KEYS
 
 __all__ = ["EnvDocsOptions", "read_doc", "run"]
 
@@ -39,7 +39,7 @@ class EnvDocsOptions:
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any]) -> EnvDocsOptions:
         """Validated options (see config.py); a missing key takes its documented default."""
-        keys = EnvDocs.keys
+        keys = ENV_DOCS_KEYS
 
         def get(key: str) -> Any:
             return options.get(key, keys[key].default)

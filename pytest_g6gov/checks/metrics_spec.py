@@ -22,7 +22,7 @@ from typing import Any
 
 from ..findings import Finding, InputError
 from . import CheckContext
-from .builtin import MetricsSpec
+from .keysets import METRICS_SPEC_KEYS
 from .metric_naming import naming_problems
 from .metrics_registry import Family, import_registry, registry_families
 from .metrics_spec_file import LoadedSpec, SpecMetric, load_spec
@@ -186,7 +186,7 @@ def _sort_key(finding: Finding) -> tuple[str, int, str, str]:
 
 def run(ctx: CheckContext, baseline: Mapping[str, float] | None) -> MetricsResult:
     """All metrics_spec findings (sorted) and the series count of each spec group."""
-    keys = MetricsSpec.keys
+    keys = METRICS_SPEC_KEYS
     opt = {key: ctx.options.get(key, spec.default) for key, spec in keys.items()}
     rel = posixpath.normpath(str(opt["spec"]).replace("\\", "/"))
     prefix, target = str(opt["prefix"]), str(opt["registry"]).strip()
