@@ -14,5 +14,5 @@ def test_pytest_g6gov_has_no_import_cycle() -> None:
     assert "pytest_g6gov.checks.builtin" in graph["pytest_g6gov.registry"]
     cycles = find_cycles(graph)
     assert not cycles, "import cycles in pytest_g6gov:\n" + "\n".join(
-        " -> ".join([*c, c[0]]) for c in cycles
+        "  " + " → ".join(cycle) for cycle in cycles
     )
