@@ -31,7 +31,6 @@ from __future__ import annotations
 import fcntl
 import os
 import re
-import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -171,18 +170,12 @@ def _shared_lock(base: str, wait: float) -> int | None:
         fd = os.open(base, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     except OSError:
         return None  # the scan that follows reports why the folder cannot be read
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-            return fd
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                os.close(fd)
-                raise IntegrityError(
-                    f"{base}: a writer has held the CSV folder's lock for {wait:g} s; try again"
-                ) from None
-            time.sleep(0.01)
+    if journal.flock_within(fd, fcntl.LOCK_SH, wait):
+        return fd
+    os.close(fd)
+    raise IntegrityError(
+        f"{base}: a writer has held the CSV folder's lock for {wait:g} s; try again"
+    )
 
 
 def _dirs(path: str) -> list[str]:

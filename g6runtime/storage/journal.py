@@ -173,22 +173,32 @@ def lock(root: str, wait: float = LOCK_WAIT) -> int:
         fd = _open_dir(root)
     except OSError as exc:
         raise StorageError(f"{root}: cannot open for append: {exc.strerror}") from None
+    try:
+        got = flock_within(fd, fcntl.LOCK_EX, wait)
+    except OSError as exc:
+        os.close(fd)
+        raise StorageError(f"{root}: cannot lock the CSV folder: {exc.strerror}") from None
+    if not got:
+        os.close(fd)
+        raise StorageError(
+            f"{root}: another g6 process has been writing to this CSV folder for "
+            f"{wait:g} s; run one writer per --csv-dir"
+        )
+    return fd
+
+
+def flock_within(fd: int, operation: int, wait: float) -> bool:
+    """``flock(fd, operation)`` (LOCK_EX or LOCK_SH), retried for up to ``wait`` seconds;
+    False when another process still held a conflicting lock then."""
     deadline = time.monotonic() + wait
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
+            fcntl.flock(fd, operation | fcntl.LOCK_NB)
+            return True
         except BlockingIOError:
             if time.monotonic() >= deadline:
-                os.close(fd)
-                raise StorageError(
-                    f"{root}: another g6 process has been writing to this CSV folder for "
-                    f"{wait:g} s; run one writer per --csv-dir"
-                ) from None
+                return False
             time.sleep(0.01)
-        except OSError as exc:
-            os.close(fd)
-            raise StorageError(f"{root}: cannot lock the CSV folder: {exc.strerror}") from None
 
 
 def _open_dir(root: str) -> int:
