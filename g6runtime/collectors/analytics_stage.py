@@ -1,31 +1,51 @@
-"""The analytics stage: implied volatility and Greeks for every priced leg of a cycle at once."""
+"""The analytics stage: implied volatility and Greeks for every priced leg of a cycle at once.
+
+One vectorised IV solve and one Greeks evaluation over all legs with a price; the
+results come back per chain as plain tuples (no per-leg objects), which is what the
+row builder reads.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Final
 
 from .stages import ValidChain
 
 GREEKS = ("delta", "gamma", "theta", "vega", "rho")
 
+#: ``(iv, delta, gamma, theta, vega, rho)`` of one leg; all None when IV did not solve
+LegValues = tuple[
+    float | None, float | None, float | None, float | None, float | None, float | None
+]
+UNSOLVED: Final[LegValues] = (None, None, None, None, None, None)
+
 
 @dataclass(frozen=True)
-class LegAnalytics:
-    iv: float | None
-    iterations: int
-    greeks: dict[str, float] = field(default_factory=dict)
+class ChainAnalytics:
+    """One chain's priced legs: ``values[(strike, kind)]`` and each leg's solver iterations
+    (``solved`` and ``failed`` count the legs; ``iterations`` those of the solved ones)."""
+
+    index: str
+    expiry_tag: str
+    values: dict[tuple[int, str], LegValues]
+    solved: int
+    failed: int
+    iterations: tuple[int, ...]
 
 
 @dataclass(frozen=True)
 class Analytics:
-    """Per (index, expiry_tag, strike, kind): the solved IV and Greeks of each leg."""
+    """The analytics of each chain that had a priced leg, keyed by (index, expiry_tag)."""
 
-    legs: dict[tuple[str, str, int, str], LegAnalytics]
+    chains: dict[tuple[str, str], ChainAnalytics]
 
-    def get(self, index: str, tag: str, strike: int, kind: str) -> LegAnalytics | None:
-        return self.legs.get((index, tag, strike, kind))
+    def get(self, index: str, tag: str, strike: int, kind: str) -> LegValues | None:
+        """The leg's values (UNSOLVED when its IV failed); None when it had no price."""
+        chain = self.chains.get((index, tag))
+        return None if chain is None else chain.values.get((strike, kind))
 
 
 def compute(
@@ -41,33 +61,57 @@ def compute(
     from ..analytics.time import year_fraction_to_expiry
     from ..analytics.vector import greeks_vec, iv_vec
 
-    keys: list[tuple[str, str, int, str]] = []
-    price, is_call, spot, strike, t = [], [], [], [], []
+    keys: list[tuple[int, str]] = []
+    price: list[float] = []
+    is_call: list[bool] = []
+    strike: list[float] = []
+    spot: list[float] = []
+    t: list[float] = []
+    bounds: list[tuple[ValidChain, int, int]] = []
     for chain in chains:
         tau = year_fraction_to_expiry(now, chain.expiry)
-        for (k, kind), leg in chain.legs.items():
-            if leg.price is None:
+        first = len(keys)
+        for key, leg in chain.legs.items():
+            p = leg.price
+            if p is None:
                 continue
-            keys.append((chain.index, chain.expiry_tag, k, kind))
-            price.append(leg.price)
-            is_call.append(kind == "CE")
-            spot.append(spots[chain.index])
-            strike.append(float(k))
-            t.append(tau)
+            keys.append(key)
+            price.append(p)
+            is_call.append(key[1] == "CE")
+            strike.append(float(key[0]))
+        n = len(keys) - first
+        if n:
+            spot.extend([spots[chain.index]] * n)
+            t.extend([tau] * n)
+            bounds.append((chain, first, len(keys)))
     if not keys:
         return Analytics({})
     args = (np.asarray(is_call), np.asarray(spot), np.asarray(strike), np.asarray(t), r, q)
     batch = iv_vec(np.asarray(price), *args)
     sigma = np.where(batch.success, batch.iv, np.nan)
-    greek_arrays = greeks_vec(*args, sigma)
-    legs: dict[tuple[str, str, int, str], LegAnalytics] = {}
-    iv_list = batch.iv.tolist()
-    ok = batch.success.tolist()
-    its = batch.iterations.tolist()
-    columns = {name: greek_arrays[name].tolist() for name in GREEKS}
-    for i, key in enumerate(keys):
-        if ok[i]:
-            legs[key] = LegAnalytics(iv_list[i], its[i], {g: columns[g][i] for g in GREEKS})
-        else:
-            legs[key] = LegAnalytics(None, its[i])
-    return Analytics(legs)
+    g = greeks_vec(*args, sigma)
+    ok: list[bool] = batch.success.tolist()
+    its: list[int] = batch.iterations.tolist()
+    solved = zip(
+        batch.iv.tolist(),
+        g["delta"].tolist(),
+        g["gamma"].tolist(),
+        g["theta"].tolist(),
+        g["vega"].tolist(),
+        g["rho"].tolist(),
+        strict=True,
+    )
+    values: list[LegValues] = [v if good else UNSOLVED for v, good in zip(solved, ok, strict=True)]
+    out: dict[tuple[str, str], ChainAnalytics] = {}
+    for chain, lo, hi in bounds:
+        good = ok[lo:hi]
+        n_ok = sum(good)
+        out[(chain.index, chain.expiry_tag)] = ChainAnalytics(
+            chain.index,
+            chain.expiry_tag,
+            dict(zip(keys[lo:hi], values[lo:hi], strict=True)),
+            n_ok,
+            hi - lo - n_ok,
+            tuple(i for i, y in zip(its[lo:hi], good, strict=True) if y),
+        )
+    return Analytics(out)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from ..market.indices import get_index
 from ..providers.base import Provider
-from .analytics_stage import Analytics, compute
+from .analytics_stage import UNSOLVED, Analytics, compute
 from .model import OptionRow, OverviewRow, tag_bit
 from .stages import Calls, Failure, IndexPlan, QualityIssue, Timer, ValidChain, fetch, resolve
 from .stages import validate as validate_chain
@@ -60,51 +60,41 @@ class CycleResult:
 
 def _rows(chain: ValidChain, plan: IndexPlan, now: datetime, an: Analytics) -> list[OptionRow]:
     rows = []
+    solved = an.chains.get((plan.index, chain.expiry_tag))
+    values = solved.values if solved is not None else {}
+    legs, index, tag, expiry = chain.legs, plan.index, chain.expiry_tag, chain.expiry
+    spot, atm = plan.spot, plan.atm
     for strike in plan.strikes:
-        ce, pe = chain.legs.get((strike, "CE")), chain.legs.get((strike, "PE"))
+        ce, pe = legs.get((strike, "CE")), legs.get((strike, "PE"))
         if ce is None or pe is None or (ce.price is None and pe.price is None):
             continue
-        a_ce = an.get(plan.index, chain.expiry_tag, strike, "CE")
-        a_pe = an.get(plan.index, chain.expiry_tag, strike, "PE")
-        greeks: dict[str, float | None] = {}
-        for name in ("delta", "gamma", "theta", "vega", "rho"):
-            greeks[f"ce_{name}"] = a_ce.greeks.get(name) if a_ce else None
-            greeks[f"pe_{name}"] = a_pe.greeks.get(name) if a_pe else None
+        c = values.get((strike, "CE"), UNSOLVED)
+        p = values.get((strike, "PE"), UNSOLVED)
         rows.append(
             OptionRow(
-                timestamp=now,
-                index=plan.index,
-                expiry_tag=chain.expiry_tag,
-                expiry_date=chain.expiry,
-                offset=strike - plan.atm,
-                index_price=plan.spot,
-                atm=plan.atm,
-                strike=strike,
-                ce=ce.price,
-                pe=pe.price,
-                ce_vol=ce.volume,
-                pe_vol=pe.volume,
-                ce_oi=ce.oi,
-                pe_oi=pe.oi,
-                ce_iv=a_ce.iv if a_ce else None,
-                pe_iv=a_pe.iv if a_pe else None,
-                **greeks,
+                now, index, tag, expiry, strike - atm, spot, atm, strike, ce.price, pe.price,
+                ce.volume, pe.volume, ce.oi, pe.oi,
+                c[0], p[0], c[1], p[1], c[2], p[2], c[3], p[3], c[4], p[4], c[5], p[5],
             )
-        )
+        )  # fmt: skip
     return rows
 
 
 def _overview(
-    plan: IndexPlan, rules: Sequence[str], rows: Sequence[OptionRow], now: datetime
+    plan: IndexPlan,
+    rules: Sequence[str],
+    oi: Mapping[tuple[str, str], tuple[int, int]],
+    now: datetime,
 ) -> OverviewRow:
+    """``oi[(index, tag)]``: the (CE, PE) open interest summed over the chain's rows,
+    present only for a chain with rows."""
     pcr: dict[str, float | None] = {}
     collected = 0
     for tag in rules:
-        mine = [r for r in rows if r.index == plan.index and r.expiry_tag == tag]
-        if mine:
+        ce_oi, pe_oi = oi.get((plan.index, tag), (0, 0))
+        if (plan.index, tag) in oi:
             collected |= tag_bit(tag)
-        ce_oi = sum(r.ce_oi for r in mine)
-        pcr[tag] = sum(r.pe_oi for r in mine) / ce_oi if ce_oi else None
+        pcr[tag] = pe_oi / ce_oi if ce_oi else None
     expected = sum(tag_bit(t) for t in rules)
     return OverviewRow(now, plan.index, plan.spot, plan.atm, pcr, expected, collected)
 
@@ -112,19 +102,13 @@ def _overview(
 def _iv_stats(
     an: Analytics,
 ) -> tuple[dict[tuple[str, str], tuple[int, int]], dict[str, tuple[int, ...]]]:
-    counts: dict[tuple[str, str], list[int]] = {}
+    counts: dict[tuple[str, str], tuple[int, int]] = {}
     iterations: dict[str, list[int]] = {}
-    for (index, tag, _strike, _kind), leg in an.legs.items():
-        c = counts.setdefault((index, tag), [0, 0])
-        if leg.iv is None:
-            c[1] += 1
-        else:
-            c[0] += 1
-            iterations.setdefault(index, []).append(leg.iterations)
-    return (
-        {k: (v[0], v[1]) for k, v in counts.items()},
-        {k: tuple(v) for k, v in iterations.items()},
-    )
+    for key, chain in an.chains.items():
+        counts[key] = (chain.solved, chain.failed)
+        if chain.iterations:
+            iterations.setdefault(chain.index, []).extend(chain.iterations)
+    return counts, {k: tuple(v) for k, v in iterations.items()}
 
 
 def run_cycle(
@@ -153,9 +137,20 @@ def run_cycle(
     detailed = [c for c in valid if c.index not in universe.overview_only]
     an = compute(detailed, spots, now, universe.r, universe.q)
     by_index = {p.index: p for p in plans}
-    rows = [row for c in valid for row in _rows(c, by_index[c.index], now, an)]
+    rows: list[OptionRow] = []
+    oi: dict[tuple[str, str], tuple[int, int]] = {}
+    for c in valid:
+        chain_rows = _rows(c, by_index[c.index], now, an)
+        if chain_rows:
+            rows.extend(chain_rows)
+            before = oi.get((c.index, c.expiry_tag), (0, 0))
+            ce_oi = sum(r.ce_oi for r in chain_rows)
+            oi[(c.index, c.expiry_tag)] = (
+                before[0] + ce_oi,
+                before[1] + sum(r.pe_oi for r in chain_rows),
+            )
     options = [r for r in rows if r.index not in universe.overview_only]
-    overview = [_overview(p, universe.expiries, rows, now) for p in plans]
+    overview = [_overview(p, universe.expiries, oi, now) for p in plans]
     iv, iterations = _iv_stats(an)
     t3 = timer()
     timings = {"fetch": t1 - t0, "validate": t2 - t1, "analytics": t3 - t2, "total": t3 - t0}
