@@ -71,6 +71,7 @@ class Settings:
     disable_groups: frozenset[str] = frozenset()
     hmac_key: bytes | None = field(default=None, repr=False)
     integrity_every_cycles: int = 10
+    max_failed_cycles: int = 3  # storage.max_failed_cycles: g6 collect's consecutive limit
     retention: RetentionSettings = RetentionSettings()
     resilience: ResilienceSettings = ResilienceSettings()
 
@@ -94,6 +95,7 @@ ENV_VARS: dict[str, str] = {
     "G6_PANELS_HMAC_KEY_FILE": "panels.hmac_key_file",
 }
 CONFIG_FILE_VAR = "G6_CONFIG_FILE"
+LOG_LEVEL_VAR = "G6_LOG_LEVEL"  # read before any config file, by log_level(); not a file key
 PREFIX = "G6_"
 
 log = logging.getLogger(__name__)
@@ -118,13 +120,29 @@ def read_environment() -> dict[str, str]:
 
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     """One warning per ``G6_`` variable the runtime does not know (names only, never values)."""
-    known = [*variables(), CONFIG_FILE_VAR]
+    known = [*variables(), CONFIG_FILE_VAR, LOG_LEVEL_VAR]
     lines = []
     for name in sorted(n for n in environ if n.startswith(PREFIX) and n not in known):
         match = difflib.get_close_matches(name, known, n=1)
         hint = f"did you mean {match[0]}?" if match else "see docs/env_dict.md for the known ones"
         lines.append(f"unknown environment variable {name} is ignored; {hint}")
     return lines
+
+
+def log_level(environ: Mapping[str, str] | None = None) -> int:
+    """The level ``G6_LOG_LEVEL`` asks for (default INFO; case-insensitive); ConfigError if bad."""
+    from .logs import LEVELS
+
+    env = read_environment() if environ is None else environ
+    raw = env.get(LOG_LEVEL_VAR, "").strip()
+    if not raw:
+        return LEVELS["INFO"]
+    level = LEVELS.get(raw.upper())
+    if level is None:
+        raise ConfigError(
+            f"{LOG_LEVEL_VAR}={raw!r} is not a log level; use one of " + ", ".join(LEVELS)
+        )
+    return level
 
 
 def _key_file(origin: str, raw: str) -> bytes:
@@ -159,6 +177,7 @@ def _default_values() -> dict[Key, Any]:
         "dividend_yield": s.dividend_yield,
         "metrics": {"host": s.metrics_host, "port": s.metrics_port},
         "panels": {"integrity_every_cycles": s.integrity_every_cycles},
+        "storage": {"max_failed_cycles": s.max_failed_cycles},
         "retention": {f: getattr(t, f) for f in RetentionSettings.__dataclass_fields__},
         "resilience": {
             f: list(v) if isinstance(v, tuple) else v
@@ -263,6 +282,7 @@ def _to_settings(v: Mapping[Key, Any], sources: Mapping[Key, str]) -> Settings:
         disable_groups=frozenset(v[("metrics", "disable_groups")]),
         hmac_key=hmac_key,
         integrity_every_cycles=v[("panels", "integrity_every_cycles")],
+        max_failed_cycles=v[("storage", "max_failed_cycles")],
         retention=RetentionSettings(**{k[1]: x for k, x in v.items() if k[0] == "retention"}),
         resilience=_resilience(block),
     )
@@ -329,5 +349,5 @@ def load_settings(
     """
     effective = resolve(config_file, environ)
     for line in effective.warnings:
-        log.warning("g6: %s", line)
+        log.warning("%s", line)
     return effective.settings()

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from .providers.faults import FaultPlan
 
 OUTPUT_NAMES: Final[tuple[str, ...]] = ("csv", "metrics", "panels")  # the order they run in
-MAX_FAILED_CYCLES: Final = 3  # SPEC storage.max_failed_cycles default (g6 collect)
 
 
 def universe(settings: Settings) -> Universe:

@@ -5,7 +5,7 @@
 * :mod:`.prune` — the pruner (``prune``): lock, re-checked guards, audit log, folders;
 * :mod:`.lock`, :mod:`.audit` — ``flock`` on ``.g6_retention.lock`` and the JSON-lines log;
 * :mod:`.report` — text, JSON and the terminal progress line;
-* :mod:`.cli` — ``g6 retention scan|prune``; :mod:`.auto` — pruning inside ``g6 collect``.
+* :mod:`.auto` — pruning inside ``g6 collect`` (the command is ``g6runtime.cli.retention``).
 
 Nothing happens at import.
 """

@@ -15,6 +15,7 @@ import urllib.request
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -378,7 +379,7 @@ def test_bench_json(tmp_path: Path) -> None:
 
 
 class Collect:
-    """A `g6 collect` subprocess whose stdout lines arrive on a queue."""
+    """A `g6 collect` subprocess whose stdout and stderr lines arrive on two queues."""
 
     def __init__(self, cwd: Path, *args: str) -> None:
         self.proc = subprocess.Popen(
@@ -390,12 +391,24 @@ class Collect:
             env=clean_env(),
         )
         self.lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=self._pump, daemon=True).start()
+        self.errors: queue.Queue[str] = queue.Queue()
+        self.pumps = [
+            threading.Thread(target=self._pump, args=(stream, into), daemon=True)
+            for stream, into in ((self.proc.stdout, self.lines), (self.proc.stderr, self.errors))
+        ]
+        for pump in self.pumps:
+            pump.start()
 
-    def _pump(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.put(line.rstrip("\n"))
+    @staticmethod
+    def _pump(stream: IO[str] | None, into: queue.Queue[str]) -> None:
+        assert stream is not None
+        for line in stream:
+            into.put(line.rstrip("\n"))
+
+    def stderr(self) -> str:
+        """Every stderr line not yet taken (after the process has exited: all of them)."""
+        self.pumps[1].join(timeout=10)
+        return "\n".join(self.errors.queue)
 
     def next_line(self, timeout: float = 20.0) -> str:
         try:
@@ -404,7 +417,11 @@ class Collect:
             raise AssertionError(f"no output within {timeout} s") from None
 
     def port(self) -> int:
-        first = self.next_line()
+        """The port of /metrics: the first line on stderr (a diagnostic, not the result)."""
+        try:
+            first = self.errors.get(timeout=20.0)
+        except queue.Empty:
+            raise AssertionError("no stderr line within 20 s") from None
         prefix = "g6: metrics on http://127.0.0.1:"
         assert first.startswith(prefix) and first.endswith("/metrics"), first
         return int(first[len(prefix) : -len("/metrics")])
@@ -485,7 +502,7 @@ def test_collect_exits_0_promptly_on_sigterm_during_the_sleep(
     assert c.proc.wait(timeout=10) == 0
     assert time.monotonic() - sent < 2.0
     assert c.lines.empty() or not c.next_line(1).startswith("cycle 2")
-    assert c.proc.stderr is not None and "Traceback" not in c.proc.stderr.read()
+    assert "Traceback" not in c.stderr()
 
 
 def test_collect_with_a_busy_port_is_one_line_exit_2(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import yaml
 from g6runtime.config import (
     CONFIG_FILE_VAR,
     ENV_VARS,
+    LOG_LEVEL_VAR,
     RetentionSettings,
     Settings,
     load_settings,
@@ -46,6 +47,7 @@ FULL_CONFIG: dict[str, Any] = {
         "disable_groups": ["provider"],
     },
     "panels": {"integrity_every_cycles": 3},
+    "storage": {"max_failed_cycles": 5},
     "retention": {"enabled": True, "dry_run": False, "max_age_days": 10},
     "resilience": {"window_cycles": 10, "allowed_breaches": 3, "faults": ["error:NIFTY:2-3"]},
 }
@@ -62,6 +64,7 @@ def expect_full_config(s: Settings) -> None:
     assert s.enable_groups == frozenset({"cycle", "provider"})
     assert s.disable_groups == frozenset({"provider"})
     assert s.integrity_every_cycles == 3
+    assert s.max_failed_cycles == 5
     assert s.retention == RetentionSettings(enabled=True, dry_run=False, max_age_days=10)
     r = s.resilience
     assert (r.window_cycles, r.allowed_breaches) == (10, 3)
@@ -388,6 +391,7 @@ def test_settings_fields_are_all_covered_by_the_full_config() -> None:
         "enable_groups",
         "disable_groups",
         "integrity_every_cycles",
+        "max_failed_cycles",
         "retention",
         "resilience",
     }
@@ -410,7 +414,7 @@ def test_env_doc_entries_match_the_registry_exactly() -> None:
     names = documented_names()
     assert len(names) == len(set(names)), "duplicate entries in docs/env_dict.md"
     family = strike_step_var("<INDEX>")
-    assert set(names) == set(ENV_VARS) | {CONFIG_FILE_VAR, family}
+    assert set(names) == set(ENV_VARS) | {CONFIG_FILE_VAR, LOG_LEVEL_VAR, family}
 
 
 def test_env_doc_entries_have_four_fields() -> None:

@@ -397,23 +397,25 @@ def test_check_and_record_feeds_the_spec_metrics(tmp_path: Path) -> None:
 def test_collect_writes_panels_and_checks_them_every_n_cycles(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from g6runtime import commands
+    from g6runtime.cli import collect
+    from g6runtime.config import Settings
+    from g6runtime.runner import Runtime
 
-    made: list[commands.Runtime] = []
-    real = commands.Runtime.from_settings
+    made: list[Runtime] = []
+    real = Runtime.from_settings
 
-    def keep(settings: commands.Settings, **kwargs: Any) -> commands.Runtime:
+    def keep(settings: Settings, **kwargs: Any) -> Runtime:
         made.append(real(settings, **kwargs))
         return made[-1]
 
-    monkeypatch.setattr(commands.Runtime, "from_settings", keep)
-    monkeypatch.setattr(commands.signal, "signal", lambda *a: None)
+    monkeypatch.setattr(Runtime, "from_settings", keep)
+    monkeypatch.setattr(collect.signal, "signal", lambda *a: None)
     (tmp_path / "c.yaml").write_text("panels:\n  integrity_every_cycles: 2\n")
     args = ["collect", "--cycles", "4", "--interval", "0.01", "--ignore-market-hours"]
     args += ["--metrics-port", "0", "--panels-dir", "pp", "--config", "c.yaml"]
     status, out, err = cli(capsys, *args)
     assert status == 0 and "integrity" not in err, err
-    assert [line.split()[:2] for line in out.splitlines()[1:]] == [
+    assert [line.split()[:2] for line in out.splitlines()] == [
         ["cycle", str(i)] for i in range(1, 5)
     ]
     text = exposition(made[0].metrics).decode()
@@ -425,7 +427,7 @@ def test_collect_writes_panels_and_checks_them_every_n_cycles(
 def test_collect_goes_on_when_panels_cannot_be_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from g6runtime import commands
+    from g6runtime.cli import collect
     from g6runtime.errors import StorageError
     from g6runtime.panels import writer
 
@@ -437,11 +439,11 @@ def test_collect_goes_on_when_panels_cannot_be_written(
         return real(self, cycle, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(writer.PanelWriter, "write", flaky)
-    monkeypatch.setattr(commands.signal, "signal", lambda *a: None)
+    monkeypatch.setattr(collect.signal, "signal", lambda *a: None)
     args = ["collect", "--cycles", "3", "--interval", "0.01", "--ignore-market-hours"]
-    status, out, err = cli(capsys, *args, "--metrics-port", "0", "--panels-dir", "pp")
+    status, out, err = cli(capsys, *args, "--metrics-port", "0", "--panels-dir", "pp", "-q")
     assert status == 2  # collection went on, but a cycle's panels were lost: never exit 0
-    lines = out.splitlines()[1:]
+    lines = out.splitlines()
     assert [line.split()[1] for line in lines] == ["1", "2", "3"]
     assert "NOT WRITTEN to panels" in lines[1] and "NOT WRITTEN" not in lines[0] + lines[2]
     failed = [line for line in err.splitlines() if "detail of" not in line]  # 10 ms SLA

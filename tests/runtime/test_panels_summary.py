@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from g6runtime.cli import main
-from g6runtime.panels.cli import watch
+from g6runtime.cli.summary import watch
 from g6runtime.panels.envelope import PANEL_NAMES
 from g6runtime.panels.reader import PanelRead, parse_panel, read_panels
 from g6runtime.panels.summary import fit, frame, render
@@ -111,10 +111,22 @@ def test_missing_and_invalid_panels_are_shown_not_a_crash(
     assert all(len(line) <= 80 for line in lines)
 
 
-def test_a_missing_folder_shows_every_panel_missing(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = summary(capsys, "--panels-dir", "nowhere")
+def test_a_missing_folder_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    # issue 12: `g6 summary --panels-dir /nonexistent` exited 0 with a frame of MISSING panels
+    for args in ([], ["--json"], ["--watch", "0.01"]):
+        status, out, err = summary(capsys, "--panels-dir", "nowhere", *args)
+        assert status == 2 and out == ""
+        assert err == (
+            "g6: panels folder nowhere does not exist; run g6 simulate or g6 collect first, "
+            "or pass --panels-dir\n"
+        )
+
+
+def test_an_empty_folder_shows_every_panel_missing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, out, _ = summary(capsys, "--panels-dir", str(tmp_path))
     assert status == 0
-    assert "INTEGRITY  UNKNOWN panels folder nowhere does not exist" in out
     assert out.count("MISSING") == len(PANEL_NAMES)
 
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from g6runtime.cli import main
+from g6runtime.cli import retention as retention_cli
 from g6runtime.config import RetentionSettings, Settings
 from g6runtime.market.calendar import IST, market_date
 from g6runtime.metrics import build_registry, load_spec
-from g6runtime.retention import cli as retention_cli
 from g6runtime.retention import layout
 from g6runtime.retention.auto import AutoPrune
 from g6runtime.retention.lock import PruneLock

@@ -1,4 +1,4 @@
-"""``g6 config show [--json]`` and ``g6 config check [--config F]`` (thin adapter).
+"""``g6 config show [--json]`` and ``g6 config check [--config F]``.
 
 ``show`` prints every setting's effective value and its source (``default``, the
 config file as ``file:line``, the environment variable, or a flag); secrets are
@@ -12,16 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
-from collections.abc import Callable
 from typing import Any
 
-from .config import Effective, resolve
-from .configuration.schema import dotted, leaf_keys
+from ..config import Effective, resolve
+from ..configuration.schema import dotted, leaf_keys
+from .common import add_common
 
-Common = Callable[[argparse.ArgumentParser], None]
-
-log = logging.getLogger(__name__)
+log = logging.getLogger("g6runtime.config")
 
 _HELP = {
     "show": "print the effective settings, each with its source (secrets as ***)",
@@ -29,25 +26,25 @@ _HELP = {
 }
 
 
-def add_parsers(sub: argparse._SubParsersAction[argparse.ArgumentParser], common: Common) -> None:
+def register(sub: Any) -> None:
     parser = sub.add_parser("config", help="show or check the effective configuration")
     actions = parser.add_subparsers(dest="action", required=True, metavar="{show,check}")
     for name, text in _HELP.items():
         p = actions.add_parser(name, help=text, description=text)
-        common(p)
-        p.set_defaults(handler=f"g6runtime.config_cli:cmd_{name}")
+        add_common(p)
+        p.set_defaults(func=show if name == "show" else check)
 
 
 def _resolve(args: argparse.Namespace) -> Effective:
     effective = resolve(args.config)
     for line in effective.warnings:
-        log.warning("g6: %s", line)
+        log.warning("%s", line)
     return effective
 
 
 def _report_problems(effective: Effective) -> int:
     for line in effective.problems:
-        print(f"g6: {line}", file=sys.stderr)
+        log.error("%s", line)
     return 2
 
 
@@ -59,7 +56,7 @@ def rows(effective: Effective) -> list[tuple[str, Any, str]]:
     ]
 
 
-def cmd_show(args: argparse.Namespace) -> int:
+def show(args: argparse.Namespace) -> int:
     effective = _resolve(args)
     if effective.problems:
         return _report_problems(effective)
@@ -75,7 +72,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def check(args: argparse.Namespace) -> int:
     effective = _resolve(args)
     ok = not effective.problems
     if args.json:
@@ -85,5 +82,5 @@ def cmd_check(args: argparse.Namespace) -> int:
         return _report_problems(effective)
     if not args.json:
         where = effective.config_file or "no config file"
-        print(f"g6: configuration ok ({where}; environment checked)")
+        print(f"configuration ok ({where}; environment checked)")
     return 0

@@ -1,7 +1,7 @@
 """Argument types shared by every ``g6`` subcommand (argparse ``type=`` callables).
 
-Plain functions with no dependency on the CLI, so a feature package's ``cli.py`` can
-use them without importing :mod:`g6runtime.cli` (which imports it by name).
+The one module of them: each turns a bad value into argparse's one-line usage error
+(exit 2) and leaves the meaning of the value to the feature package.
 """
 
 from __future__ import annotations
@@ -9,8 +9,20 @@ from __future__ import annotations
 import argparse
 import math
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-__all__ = ["iso_start", "port", "positive_float", "positive_int"]
+if TYPE_CHECKING:
+    from ..resilience.fault_spec import FaultSpec
+
+__all__ = [
+    "faults",
+    "iso_start",
+    "memory_tier",
+    "non_negative_int",
+    "port",
+    "positive_float",
+    "positive_int",
+]
 
 
 def positive_int(text: str) -> int:
@@ -20,6 +32,17 @@ def positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    """0..100000 (a number of days)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if not 0 <= value <= 100_000:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 100000, got {value}")
     return value
 
 
@@ -45,7 +68,7 @@ def port(text: str) -> int:
 
 def iso_start(text: str) -> datetime:
     """An ISO 8601 instant; without a UTC offset it is Asia/Kolkata time."""
-    from .market.calendar import IST  # zoneinfo on first use only
+    from ..market.calendar import IST  # zoneinfo on first use only
 
     try:
         value = datetime.fromisoformat(text)
@@ -56,3 +79,19 @@ def iso_start(text: str) -> datetime:
     if not 1971 <= value.year <= 2099:
         raise argparse.ArgumentTypeError(f"{text!r}: the year must be between 1971 and 2099")
     return value.replace(tzinfo=IST) if value.tzinfo is None else value
+
+
+def faults(text: str) -> tuple[FaultSpec, ...]:
+    """``--faults SPEC``: comma-separated fault specs (syntax in resilience/fault_spec.py)."""
+    from ..resilience.fault_spec import FaultSpecError, parse_faults
+
+    try:
+        return parse_faults(text)
+    except FaultSpecError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def memory_tier(text: str) -> int:
+    if text not in ("0", "1", "2", "3"):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a memory tier (0, 1, 2 or 3)")
+    return int(text)

@@ -1,0 +1,169 @@
+"""``g6 collect``: the live loop on the real clock, gated by market hours, a cycle per interval."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import time
+from datetime import datetime
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError, StorageError
+from . import argtypes
+from .common import add_common, settings
+from .cycles import cycle_summary, line, log_cycle
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..runner import Runtime
+
+log = logging.getLogger("g6runtime.collect")
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "collect",
+        help="the live loop on the real clock",
+        description="Collect one cycle per interval on the real clock while the market is "
+        "open (09:15-15:30 Asia/Kolkata), serving /metrics, until SIGTERM/SIGINT.",
+    )
+    p.add_argument(
+        "--provider",
+        choices=["synthetic"],
+        default="synthetic",
+        help="market-data provider (default: synthetic)",
+    )
+    p.add_argument(
+        "--interval",
+        type=argtypes.positive_float,
+        metavar="S",
+        help="seconds between cycles (default: config interval_seconds, 60)",
+    )
+    p.add_argument(
+        "--cycles",
+        type=argtypes.positive_int,
+        help="stop after N cycles (default: run until stopped)",
+    )
+    p.add_argument(
+        "--csv-dir", type=Path, help="root of the CSV tree (default: config csv_dir, data/g6_data)"
+    )
+    p.add_argument(
+        "--panels-dir",
+        type=Path,
+        help="folder of the JSON panels (default: config panels_dir, data/panels)",
+    )
+    p.add_argument(
+        "--seed", type=int, help="seed of the synthetic market (default: config seed, 42)"
+    )
+    p.add_argument(
+        "--metrics-port",
+        type=argtypes.port,
+        help="port of /metrics; 0 picks a free one (default: config metrics.port, 9108)",
+    )
+    p.add_argument(
+        "--ignore-market-hours",
+        action="store_true",
+        help="collect outside 09:15-15:30 IST and on holidays (default: gated)",
+    )
+    add_common(p)
+    p.set_defaults(func=run)
+
+
+class _Stop:
+    def __init__(self) -> None:
+        self.requested = False
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        self.requested = True
+
+
+def _sleep_until(deadline: float, stop: _Stop) -> None:
+    while not stop.requested:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        time.sleep(min(left, 0.5))
+
+
+def _check_panels(runtime: Runtime, s: Settings) -> None:
+    """The periodic panels verification inside ``collect``; feeds g6_panels_integrity_*."""
+    from ..errors import IntegrityError
+    from ..panels.integrity import check_and_record
+
+    try:
+        report = check_and_record(runtime.metrics, s.panels_dir, s.hmac_key)
+    except IntegrityError as exc:
+        log.error("panels integrity: %s", exc)
+        return
+    if not report.ok:
+        log.error("panels integrity: %s", report.headline())
+
+
+def _retention_line(text: str) -> None:
+    logging.getLogger("g6runtime.retention").info("%s", text.removeprefix("g6: "))
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..market.calendar import IST, is_market_open, next_open
+    from ..metrics.http import serve
+    from ..retention.auto import AutoPrune
+    from ..runner import Runtime
+
+    s = settings(args)
+    runtime = Runtime.from_settings(s)
+    if s.resilience.faults:
+        log.warning("resilience.faults apply to g6 simulate only")
+    retention = AutoPrune(s, runtime.metrics, emit=_retention_line)
+    stop = _Stop()
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        server = serve(runtime.metrics, s.metrics_host, s.metrics_port)
+    except OSError as exc:
+        address = f"{s.metrics_host}:{s.metrics_port}"
+        raise ConfigError(f"cannot serve metrics on {address}: {exc.strerror or exc}") from None
+    log.info("metrics on http://%s:%d/metrics", s.metrics_host, server.port)
+    number = 0
+    try:
+        tick = time.monotonic()
+        while not stop.requested and (args.cycles is None or number < args.cycles):
+            now = datetime.now(IST)
+            retention.tick(now)  # once per IST day; off (and a dry run) unless configured
+            if not args.ignore_market_hours and not is_market_open(now):
+                opens = next_open(now)
+                log.info("market closed; next open %s", opens.isoformat(timespec="minutes"))
+                wait = min((opens - now).total_seconds(), 300.0)
+                _sleep_until(time.monotonic() + wait, stop)
+                tick = time.monotonic()
+                continue
+            number += 1
+            result = runtime.cycle(number, now)
+            print(json.dumps(cycle_summary(result)) if args.json else line(result), flush=True)
+            log_cycle(result)
+            if runtime.failed_streak >= s.max_failed_cycles:
+                raise StorageError(
+                    f"{runtime.failed_streak} consecutive cycles with a failed output "
+                    f"(last: {result.storage_error}); stopping (storage.max_failed_cycles "
+                    f"{s.max_failed_cycles})"
+                )
+            if number % s.integrity_every_cycles == 0:
+                _check_panels(runtime, s)
+            tick += s.interval_seconds
+            if tick < time.monotonic():
+                tick = time.monotonic()
+            if args.cycles is None or number < args.cycles:
+                _sleep_until(tick, stop)
+    finally:
+        server.close()
+        runtime.close()
+    log.info("stopped after %d cycles", number)
+    if runtime.failed_cycles:  # never exit 0 after data was lost
+        raise StorageError(
+            f"{runtime.failed_cycles} of {number} cycles had a failed output; "
+            "their data was not written (see the lines above)"
+        )
+    return 0

@@ -1,0 +1,116 @@
+"""What every ``g6`` subcommand shares: its common flags, its settings, its output checks.
+
+* :func:`add_common` gives a subcommand ``--config``, ``--json`` (where it prints a
+  result) and the logging flags ``-v``/``-q``/``--log-format``;
+* :func:`settings` is the one place flags are laid over the configuration (defaults ←
+  file ← environment ← flags), so ``g6 config show`` and the commands agree;
+* :func:`check_output_file` proves an output file can be written before any cycle runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    from ..config import Settings
+
+__all__ = ["FLAG_KEYS", "add_common", "add_logging", "check_output_file", "settings"]
+
+_config_log = logging.getLogger("g6runtime.config")
+
+# Flags that set a configuration key: attribute → (dotted key, flag as typed).
+FLAG_KEYS: dict[str, tuple[str, str]] = {
+    "csv_dir": ("csv_dir", "--csv-dir"),
+    "panels_dir": ("panels_dir", "--panels-dir"),
+    "interval": ("interval_seconds", "--interval"),
+    "seed": ("seed", "--seed"),
+    "metrics_port": ("metrics.port", "--metrics-port"),
+}
+
+
+def add_logging(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        default=0,
+        help="more diagnostics on stderr: once DEBUG, twice TRACE (default: G6_LOG_LEVEL, INFO)",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="count",
+        default=0,
+        help="fewer diagnostics: once WARNING, twice ERROR only (default: G6_LOG_LEVEL, INFO)",
+    )
+    p.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="diagnostics on stderr as 'g6: ...' lines or one JSON object per line (default: text)",
+    )
+
+
+def add_common(p: argparse.ArgumentParser, *, json: bool = True) -> None:
+    p.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="JSON or YAML config file (default: G6_CONFIG_FILE, else none)",
+    )
+    if json:
+        p.add_argument(
+            "--json", action="store_true", help="print the result as JSON (default: text)"
+        )
+    add_logging(p)
+
+
+def settings(args: argparse.Namespace) -> Settings:
+    """The effective :class:`Settings` of a command: config, environment, then its flags."""
+    from ..config import resolve
+
+    flags = {
+        key: (flag, str(value) if isinstance(value, Path) else value)
+        for attr, (key, flag) in FLAG_KEYS.items()
+        if (value := getattr(args, attr, None)) is not None
+    }
+    effective = resolve(args.config, flags=flags)
+    for line in effective.warnings:
+        _config_log.warning("%s", line)
+    result = effective.settings()
+    guard: dict[str, Any] = {}
+    if getattr(args, "faults", None) is not None:  # repeated flags, each a tuple of specs
+        guard["faults"] = tuple(spec for specs in args.faults for spec in specs)
+    if getattr(args, "memory_tier", None) is not None:
+        guard["force_memory_tier"] = args.memory_tier
+    if guard:
+        result = replace(result, resilience=replace(result.resilience, **guard))
+    return result
+
+
+def check_output_file(path: Path, flag: str) -> None:
+    """ConfigError unless a file can be created at ``path`` (probed with a temporary file).
+
+    The result is written atomically (a temporary file in the same folder, then a
+    rename), so the probe does exactly that much: create and remove a file beside it.
+    """
+    if path.is_dir():
+        raise ConfigError(f"{flag} {path}: is a folder; name a file")
+    folder = path.parent
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist"
+        raise ConfigError(f"{flag} {path}: {folder} {what}; create it or choose another path")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".probe", dir=folder)
+    except OSError as exc:
+        raise ConfigError(f"{flag} {path}: cannot write in {folder}: {exc.strerror}") from None
+    os.close(fd)
+    os.unlink(probe)

@@ -1,0 +1,128 @@
+"""``g6 simulate``: N cycles against the synthetic market on a simulated clock (no waiting)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, StorageError
+from ..resilience.fault_spec import SYNTAX
+from . import argtypes
+from .common import add_common, check_output_file, settings
+from .cycles import cycle_summary, failed_line, line, log_cycle
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "simulate",
+        help="run cycles against the synthetic market on a simulated clock",
+        description="Run N collection cycles against the deterministic synthetic market on a "
+        "simulated clock (no waiting), writing CSV and panels. Same seed and start into an "
+        "empty folder give byte-identical CSV.",
+    )
+    p.add_argument(
+        "--cycles", type=argtypes.positive_int, default=1, help="cycles to run (default: 1)"
+    )
+    p.add_argument(
+        "--csv-dir", type=Path, help="root of the CSV tree (default: config csv_dir, data/g6_data)"
+    )
+    p.add_argument(
+        "--panels-dir",
+        type=Path,
+        help="folder of the JSON panels (default: config panels_dir, data/panels)",
+    )
+    p.add_argument(
+        "--start",
+        type=argtypes.iso_start,
+        metavar="ISO",
+        help="first cycle, ISO 8601; without an offset Asia/Kolkata (default: today 09:15 IST)",
+    )
+    p.add_argument(
+        "--interval",
+        type=argtypes.positive_float,
+        metavar="S",
+        help="simulated seconds per cycle (default: config interval_seconds, 60)",
+    )
+    p.add_argument(
+        "--seed", type=int, help="seed of the synthetic market (default: config seed, 42)"
+    )
+    p.add_argument(
+        "--metrics-out",
+        type=Path,
+        metavar="FILE",
+        help="write the final Prometheus text exposition to FILE (default: not written)",
+    )
+    p.add_argument(
+        "--faults",
+        type=argtypes.faults,
+        action="append",
+        metavar="SPEC",
+        help=f"inject faults into the synthetic market: {SYNTAX}; comma-separated or "
+        "repeated (default: config resilience.faults, none)",
+    )
+    p.add_argument(
+        "--memory-tier",
+        type=argtypes.memory_tier,
+        metavar="TIER",
+        help="force the memory-pressure tier 0-3, strike depth x1, x0.85, x0.6, x0.4 "
+        "(default: measured)",
+    )
+    add_common(p)
+    p.set_defaults(func=run)
+
+
+def _start(args: argparse.Namespace) -> datetime:
+    from ..market.calendar import IST, market_date
+
+    if args.start is not None:
+        start: datetime = args.start
+        return start
+    today = market_date(datetime.now(IST))
+    return datetime.combine(today, datetime.min.time(), IST).replace(hour=9, minute=15)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..metrics.registry import exposition
+    from ..resilience.fault_spec import fault_plan
+    from ..runner import Runtime, simulated_clock
+    from ..storage.atomic import write_atomic
+
+    s = settings(args)
+    if args.metrics_out is not None:
+        check_output_file(args.metrics_out, "--metrics-out")
+    start = _start(args)
+    try:
+        start + timedelta(seconds=s.interval_seconds * (args.cycles - 1))
+        faults = fault_plan(s.resilience.faults, start, s.interval_seconds)
+    except OverflowError:
+        raise ConfigError(
+            f"{args.cycles} cycles of {s.interval_seconds:g} s from {start.isoformat()} "
+            "(or a fault's cycle range) run the simulated clock past the year 9999"
+        ) from None
+    runtime = Runtime.from_settings(s, clock="simulated", faults=faults)
+    results = []
+    try:
+        for number, now in enumerate(simulated_clock(start, s.interval_seconds, args.cycles), 1):
+            result = runtime.cycle(number, now)
+            results.append(result)
+            if not args.json:
+                print(line(result), flush=True)
+            log_cycle(result, outputs=False)  # a failed output is the one error line below
+            if result.failed_outputs:  # SPEC: simulate exits 2 at the first failed write
+                break
+    finally:
+        runtime.close()
+    if args.metrics_out is not None:
+        try:
+            write_atomic(args.metrics_out, exposition(runtime.metrics))
+        except OSError as exc:
+            raise StorageError(f"{args.metrics_out}: cannot write: {exc.strerror}") from None
+    if args.json:
+        summary = {"csv_dir": str(s.csv_dir), "cycles": [cycle_summary(r) for r in results]}
+        print(json.dumps(summary, indent=2))
+    if results[-1].failed_outputs:
+        raise StorageError(failed_line(results[-1]))
+    return 0
