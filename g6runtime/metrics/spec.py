@@ -3,10 +3,13 @@
 The spec is the one source of truth for the runtime's metrics: `registry.py`
 builds every Prometheus metric from the `MetricSpec` values returned here.
 
-Validation, in order, each failure raising `MetricsSpecError` with file and line:
-YAML syntax and duplicate mapping keys, the JSON Schema shipped next to this
-module (`spec.schema.json`), unique names, names sorted, histogram buckets
-strictly increasing. Line numbers come from the YAML nodes' start marks.
+Parsing and validation are the governance plugin's (`pytest_g6gov.metrics_doc`: the
+capped YAML reader, the one JSON Schema `pytest_g6gov/schemas/metrics_spec.schema.json`,
+duplicate keys, unique and sorted names, buckets strictly increasing), so a spec the
+`metrics_spec` check accepts is one the runtime accepts, and a refused spec gets the same
+message at the same line from both. The plugin never imports the runtime; the runtime
+may import the plugin (same distribution). Any problem is one `MetricsSpecError`
+naming the file and the line of the first problem.
 
 Naming rules (MET004: `_total` suffixes, base units …) are not enforced here:
 the governance plugin reports them with warn/enforce staging, and
@@ -15,22 +18,14 @@ the governance plugin reports them with warn/enforce staging, and
 
 from __future__ import annotations
 
-import functools
-import itertools
-import json
-import math
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, cast
-
-import yaml
+from typing import Literal, cast
 
 from g6runtime.errors import ConfigError
-
-if TYPE_CHECKING:  # jsonschema is imported on first validation (~60 ms to import)
-    import jsonschema
+from pytest_g6gov.findings import InputError
+from pytest_g6gov.metrics_doc import SpecDocument, parse_spec_text, read_spec
 
 __all__ = [
     "SPEC_FILENAME",
@@ -46,8 +41,6 @@ __all__ = [
 MetricType = Literal["counter", "gauge", "histogram", "summary", "info"]
 
 SPEC_FILENAME = "metrics_spec.yaml"
-_SCHEMA_FILENAME = "spec.schema.json"
-_PACKAGE = __name__.rpartition(".")[0]
 
 
 class MetricsSpecError(ConfigError):
@@ -104,30 +97,21 @@ def default_spec_path() -> Path:
 
 def load_spec(path: Path | str | None = None) -> tuple[MetricSpec, ...]:
     """Read, validate and return the spec at `path` (default: `default_spec_path()`)."""
-    spec_path = Path(path) if path is not None else default_spec_path()
+    spec_path = str(Path(path) if path is not None else default_spec_path())
     try:
-        text = spec_path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise MetricsSpecError(f"not UTF-8 text ({exc.reason})", str(spec_path)) from exc
-    except OSError as exc:
-        raise MetricsSpecError(f"cannot read: {exc.strerror or exc}", str(spec_path)) from exc
-    return parse_spec(text, str(spec_path))
+        document = read_spec(Path(spec_path), spec_path)
+    except InputError as exc:
+        raise MetricsSpecError(exc.message, spec_path, exc.line) from None
+    return _specs(document, spec_path)
 
 
 def parse_spec(text: str, path: str = "<string>") -> tuple[MetricSpec, ...]:
     """Validate spec text and return its metrics in file order."""
-    node, data = _compose(text, path)
-    _check_schema(data, node, path)
-    entries = cast(list[dict[str, Any]], data)
-    items = cast(yaml.SequenceNode, node).value
-    specs = tuple(
-        _to_spec(entry, path, item.start_mark.line + 1)
-        for entry, item in zip(entries, items, strict=True)
-    )
-    _check_unique_and_sorted(specs)
-    for spec in specs:
-        _check_buckets(spec)
-    return specs
+    try:
+        document = parse_spec_text(text, path)
+    except InputError as exc:
+        raise MetricsSpecError(exc.message, path, exc.line) from None
+    return _specs(document, path)
 
 
 def groups_of(specs: Iterable[MetricSpec]) -> frozenset[str]:
@@ -135,153 +119,22 @@ def groups_of(specs: Iterable[MetricSpec]) -> frozenset[str]:
     return frozenset(spec.group for spec in specs)
 
 
-# --- parsing -------------------------------------------------------------------
-
-
-def _compose(text: str, path: str) -> tuple[yaml.Node, Any]:
-    """Parse once, keeping both the node tree (for lines) and the safe-loaded data."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            raise MetricsSpecError("the spec is empty; expected a list of metrics", path, 1)
-        _check_duplicate_keys(node, path)
-        data = loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        raise MetricsSpecError(f"YAML syntax: {exc.problem or exc}", path, line) from exc
-    except yaml.YAMLError as exc:
-        raise MetricsSpecError(f"YAML syntax: {exc}", path) from exc
-    finally:
-        loader.dispose()
-    return node, data
-
-
-def _check_duplicate_keys(node: yaml.Node, path: str) -> None:
-    """PyYAML keeps the last of two equal keys silently; the spec refuses them."""
-    for mapping in _mappings(node):
-        seen: set[object] = set()
-        for key, _ in mapping.value:
-            if isinstance(key, yaml.ScalarNode):
-                if key.value in seen:
-                    line = key.start_mark.line + 1
-                    raise MetricsSpecError(f"duplicate key {key.value!r}", path, line)
-                seen.add(key.value)
-
-
-def _mappings(node: yaml.Node) -> Iterator[yaml.MappingNode]:
-    if isinstance(node, yaml.MappingNode):
-        yield node
-        for key, value in node.value:
-            yield from _mappings(key)
-            yield from _mappings(value)
-    elif isinstance(node, yaml.SequenceNode):
-        for item in node.value:
-            yield from _mappings(item)
-
-
-@functools.cache
-def _validator() -> jsonschema.protocols.Validator:
-    import jsonschema.validators
-
-    text = resources.files(_PACKAGE).joinpath(_SCHEMA_FILENAME).read_text(encoding="utf-8")
-    schema = json.loads(text)
-    validator_cls = jsonschema.validators.validator_for(schema)
-    validator_cls.check_schema(schema)
-    return validator_cls(schema)
-
-
-def _check_schema(data: Any, node: yaml.Node, path: str) -> None:
-    errors = list(_validator().iter_errors(data))
-    if not errors:
-        return
-    located = [(_line_at(node, list(error.absolute_path)), error) for error in errors]
-    line, error = min(located, key=lambda pair: (pair[0], list(map(str, pair[1].absolute_path))))
-    where = _where(error.absolute_path, data)
-    raise MetricsSpecError(f"{where}{_schema_message(error)}", path, line)
-
-
-def _schema_message(error: jsonschema.ValidationError) -> str:
-    # A `{"not": {}}` subschema forbids a key; its "description" says why.
-    if error.validator == "not" and isinstance(error.schema, dict):
-        reason = error.schema.get("description")
-        if isinstance(reason, str):
-            return reason
-    return error.message
-
-
-def _where(error_path: Iterable[str | int], data: Any) -> str:
-    """`entry [3] (g6_x_total).type: ` for an error inside the fourth entry."""
-    parts = list(error_path)
-    if not parts or not isinstance(parts[0], int):
-        return ""
-    entry = data[parts[0]]
-    name = entry.get("name") if isinstance(entry, dict) else None
-    label = f" ({name})" if isinstance(name, str) else ""
-    rest = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in parts[1:])
-    return f"entry [{parts[0]}]{label}{rest}: "
-
-
-def _line_at(node: yaml.Node, error_path: Sequence[str | int]) -> int:
-    """1-based line of the deepest node reachable along `error_path`."""
-    current = node
-    for part in error_path:
-        child: yaml.Node | None = None
-        if isinstance(current, yaml.SequenceNode) and isinstance(part, int):
-            if 0 <= part < len(current.value):
-                child = current.value[part]
-        elif isinstance(current, yaml.MappingNode):
-            child = next(
-                (value for key, value in current.value if getattr(key, "value", None) == part),
-                None,
-            )
-        if child is None:
-            break
-        current = child
-    return int(current.start_mark.line) + 1
-
-
-def _to_spec(entry: dict[str, Any], path: str, line: int) -> MetricSpec:
-    buckets = entry.get("buckets")
-    return MetricSpec(
-        name=entry["name"],
-        type=entry["type"],
-        labels=tuple(entry["labels"]),
-        group=entry["group"],
-        stability=entry["stability"],
-        description=entry["description"],
-        buckets=tuple(float(b) for b in buckets) if buckets is not None else None,
-        path=path,
-        line=line,
-    )
-
-
-def _check_unique_and_sorted(specs: Sequence[MetricSpec]) -> None:
-    first_line: dict[str, int | None] = {}
-    for spec in specs:
-        if spec.name in first_line:
-            raise MetricsSpecError(
-                f"duplicate metric name {spec.name!r} (first at line {first_line[spec.name]})",
-                spec.path,
-                spec.line,
-            )
-        first_line[spec.name] = spec.line
-    for before, after in itertools.pairwise(specs):
-        if after.name < before.name:
-            raise MetricsSpecError(
-                f"names must be sorted: {after.name!r} must come before {before.name!r}",
-                after.path,
-                after.line,
-            )
-
-
-def _check_buckets(spec: MetricSpec) -> None:
-    if spec.buckets is None:
-        return
-    if any(math.isnan(b) for b in spec.buckets):
-        raise MetricsSpecError(f"{spec.name}: buckets must be numbers", spec.path, spec.line)
-    if any(b >= c for b, c in itertools.pairwise(spec.buckets)):
-        raise MetricsSpecError(
-            f"{spec.name}: buckets must be strictly increasing", spec.path, spec.line
+def _specs(document: SpecDocument, path: str) -> tuple[MetricSpec, ...]:
+    """The runtime's metrics from a validated document; the first problem, if any, raised."""
+    if document.problems:
+        first = document.problems[0]
+        raise MetricsSpecError(first.message, path, first.line)
+    return tuple(
+        MetricSpec(
+            name=m.name,
+            type=cast(MetricType, m.type),  # the schema's enum is MetricType's values
+            labels=m.labels,
+            group=m.group,
+            stability=m.stability,
+            description=m.description,
+            buckets=m.buckets,
+            path=path,
+            line=m.line,
         )
+        for m in document.metrics
+    )

@@ -264,9 +264,10 @@ def test_sorting_is_plain_string_order(tmp_path: Path) -> None:
 def test_duplicate_keys_and_unsorted_buckets_are_met007(tmp_path: Path) -> None:
     text = spec_text(entry("g6_a_seconds", "histogram", buckets=[1, 0.5])) + "  group: other\n"
     metrics, findings = load(tmp_path, text)
-    assert [(f.code, f.line) for f in findings] == [("MET007", 1), ("MET007", 1)]
-    messages = " | ".join(f.message for f in findings)
-    assert "buckets must increase strictly" in messages and "'group' more than once" in messages
+    # the buckets at the entry, the repeated key at its second occurrence (line 10)
+    assert [(f.code, f.line) for f in findings] == [("MET007", 1), ("MET007", 10)]
+    assert "buckets must increase strictly" in findings[0].message
+    assert "has the key 'group' more than once" in findings[1].message
     assert [m.group for m in metrics] == ["other"]
 
 
