@@ -67,8 +67,15 @@ _NAN_GREEKS = Greeks(_NAN, _NAN, _NAN, _NAN, _NAN)
 
 
 def _invalid(spot: float, strike: float, t: float, r: float, q: float, sigma: float) -> bool:
-    values = (spot, strike, t, r, q, sigma)
-    if not all(math.isfinite(v) for v in values):
+    isfinite = math.isfinite
+    if not (
+        isfinite(spot)
+        and isfinite(strike)
+        and isfinite(t)
+        and isfinite(r)
+        and isfinite(q)
+        and isfinite(sigma)
+    ):
         return True
     if spot <= 0.0 or strike <= 0.0 or t < 0.0 or sigma < 0.0:
         return True

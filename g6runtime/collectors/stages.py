@@ -175,17 +175,23 @@ def validate_quote(q: Quote, tag: str, issues: list[QualityIssue]) -> Leg:
 
     A NaN or infinite bid/ask counts as missing; negative volume or OI as negative.
     """
-    prices = (q.bid, q.ask, q.last)
-    if any(p is not None and p < 0 for p in prices) or q.volume < 0 or q.oi < 0:
+    bid, ask, last, volume, oi = q.bid, q.ask, q.last, q.volume, q.oi
+    if (
+        (bid is not None and bid < 0)
+        or (ask is not None and ask < 0)
+        or (last is not None and last < 0)
+        or volume < 0
+        or oi < 0
+    ):
         issues.append(QualityIssue(q.index, tag, q.strike, q.kind, "negative"))
-    if q.bid is None or q.ask is None or not (math.isfinite(q.bid) and math.isfinite(q.ask)):
+    if bid is None or ask is None or not (math.isfinite(bid) and math.isfinite(ask)):
         issues.append(QualityIssue(q.index, tag, q.strike, q.kind, "missing"))
-    elif q.bid > q.ask:
+    elif bid > ask:
         issues.append(QualityIssue(q.index, tag, q.strike, q.kind, "crossed"))
-    elif q.bid > 0 and q.ask > 0:
-        return Leg((q.bid + q.ask) / 2.0, max(q.volume, 0), max(q.oi, 0))
-    price = q.last if _usable(q.last) else None
-    return Leg(price, max(q.volume, 0), max(q.oi, 0))
+    elif bid > 0 and ask > 0:
+        return Leg((bid + ask) / 2.0, max(volume, 0), max(oi, 0))
+    price = last if _usable(last) else None
+    return Leg(price, max(volume, 0), max(oi, 0))
 
 
 def validate(chain: Chain, issues: list[QualityIssue]) -> ValidChain:

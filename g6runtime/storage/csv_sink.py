@@ -92,9 +92,39 @@ def stamp(ts: datetime) -> str:
     return ts.astimezone(IST).isoformat(timespec="seconds")
 
 
+# The numeric cells of an option row (index_price … pe_rho) in one %-format: the same
+# text as fmt()/str() cell by cell (both are CPython's correctly rounded 'f' conversion),
+# used when no cell is None, NaN, infinite or a negative zero (the slow path handles them).
+_OPTION_NUMBERS = ",".join(["%.2f", "%d", "%d", "%.2f", "%.2f", "%.2f", "%d", "%d", "%d", "%d"])
+_OPTION_NUMBERS += ",%.6f" * 12 + "\n"
+
+
 def option_line(row: OptionRow, ts: str | None = None) -> str:
     # tp from the two cells as written (2 places), so tp == ce + pe holds in the file.
-    tp = None if row.ce is None or row.pe is None else round(row.ce, 2) + round(row.pe, 2)
+    ce, pe = row.ce, row.pe
+    tp = None if ce is None or pe is None else round(ce, 2) + round(pe, 2)
+    head = f"{ts or stamp(row.timestamp)},{row.index},{row.expiry_tag},"
+    head += f"{row.expiry_date.isoformat()},{fmt_offset(row.offset)},"
+    try:
+        numbers = "," + _OPTION_NUMBERS % (
+            row.index_price, row.atm, row.strike, ce, pe, tp,
+            row.ce_vol, row.pe_vol, row.ce_oi, row.pe_oi,
+            row.ce_iv, row.pe_iv, row.ce_delta, row.pe_delta, row.ce_gamma, row.pe_gamma,
+            row.ce_theta, row.pe_theta, row.ce_vega, row.pe_vega, row.ce_rho, row.pe_rho,
+        )  # fmt: skip
+    except TypeError:  # a None cell
+        return _option_line_cells(row, ts, tp)
+    if "n" in numbers or (",-0.00" in numbers and _negative_zero(numbers)):  # nan, inf; -0
+        return _option_line_cells(row, ts, tp)
+    return head + numbers[1:]
+
+
+def _negative_zero(cells: str) -> bool:
+    """A cell of ``cells`` (each after a comma, the last before the line end) is -0.00…"""
+    return any(z in cells for z in (",-0.00,", ",-0.00\n", ",-0.000000,", ",-0.000000\n"))
+
+
+def _option_line_cells(row: OptionRow, ts: str | None, tp: float | None) -> str:
     cells = [
         ts or stamp(row.timestamp),
         row.index,
@@ -241,21 +271,22 @@ class CsvSink:
         self, options: Sequence[OptionRow], overview: Sequence[OverviewRow], stats: WriteStats
     ) -> list[_Append]:
         root = self._root
-        stamps: dict[datetime, tuple[str, str]] = {}  # a cycle's rows share one timestamp
+        # a cycle's rows share one timestamp: its text, day and whole second, once
+        stamps: dict[datetime, tuple[str, str, datetime]] = {}
 
-        def when(ts: datetime) -> tuple[str, str]:
+        def when(ts: datetime) -> tuple[str, str, datetime]:
             if ts not in stamps:
                 local = ts.astimezone(IST)
-                stamps[ts] = (stamp(local), local.date().isoformat())
+                stamps[ts] = (stamp(local), local.date().isoformat(), ts.replace(microsecond=0))
             return stamps[ts]
 
         tail: list[_Append] = []
         held: dict[tuple[str, datetime], str] = {}  # (index, ts) whose overview is not appended
         for orow in overview:
-            _, day = when(orow.timestamp)
+            _, day, whole = when(orow.timestamp)
             rel = f"overview/{orow.index}/{day}.csv"
             line = overview_line(orow)
-            a, why = self._decide(root, rel, orow.index, OVERVIEW_HEADER, line, orow.timestamp)
+            a, why = self._decide(root, rel, orow.index, OVERVIEW_HEADER, line, whole)
             if why is None:
                 tail.append(a)
             else:
@@ -267,10 +298,10 @@ class CsvSink:
             if held_why is not None:
                 stats.skip(held_why)
                 continue
-            ts, day = when(row.timestamp)
+            ts, day, whole = when(row.timestamp)
             rel = f"{row.index}/{row.expiry_tag}/{fmt_offset(row.offset)}/{day}.csv"
             line = option_line(row, ts)
-            a, why = self._decide(root, rel, row.index, OPTION_HEADER, line, row.timestamp)
+            a, why = self._decide(root, rel, row.index, OPTION_HEADER, line, whole)
             if why is None:
                 head.append(a)
             else:
@@ -280,7 +311,9 @@ class CsvSink:
     def _decide(
         self, root: str, rel: str, index: str, header: str, line: str, ts: datetime
     ) -> tuple[_Append, str | None]:
-        """The planned append of ``line``, and why it must be skipped (None: append it)."""
+        """The planned append of ``line``, and why it must be skipped (None: append it).
+
+        ``ts`` is the row's timestamp in whole seconds (compared as written)."""
         path = f"{root}/{rel}"
         try:
             st = os.stat(path)
@@ -300,7 +333,6 @@ class CsvSink:
         else:
             last = read_last(path, header, st.st_size, self._checked)
             self._tails[path] = (key, last)
-        ts = ts.replace(microsecond=0)  # compared as written: whole seconds
         if last is None or ts > last:
             return a, None
         return a, "duplicate" if ts == last else "out_of_order"
