@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
+from ..logs import TRACE
 from ..market.calendar import IST
 
 if TYPE_CHECKING:
@@ -29,7 +30,18 @@ def log_cycle(result: CycleOutcome, outputs: bool = True) -> None:
     if result.resilience is not None:
         for text in result.resilience.log_lines():
             log.warning("cycle %d: %s", result.cycle, text)
-    log.debug("cycle %d: stage seconds %s", result.cycle, result.timings)
+    if log.isEnabledFor(logging.DEBUG):
+        stages = ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in result.timings.items())
+        log.debug("cycle %d: %s", result.cycle, stages)
+    for r in result.reports:
+        log.log(
+            TRACE,
+            "cycle %d: %s output %s in %.1f ms",
+            result.cycle,
+            r.name,
+            "ok" if r.ok else "failed",
+            r.seconds * 1000,
+        )
 
 
 def cycle_summary(result: CycleOutcome) -> dict[str, Any]:
