@@ -1,10 +1,11 @@
 """Settings: defaults, then an optional JSON/YAML config file, then the environment.
 
-This module is the only reader of ``os.environ`` in g6runtime (:func:`read_environment`).
-Every variable is listed in :data:`ENV_VARS` with the config-file key it sets and is
-documented in ``docs/env_dict.md`` (the repository's own ``env_docs`` governance check
-keeps the two in step). File and environment are validated by the one JSON Schema
-(:mod:`g6runtime.configuration.schema`), with the same words for the same problem.
+The environment comes from :func:`g6runtime.environment.read_environment`, the one
+reader of ``os.environ`` in g6runtime. Every variable is listed in :data:`ENV_VARS`
+with the config-file key it sets and is documented in ``docs/env_dict.md`` (the
+repository's own ``env_docs`` governance check keeps the two in step). File and
+environment are validated by the one JSON Schema (:mod:`g6runtime.configuration.schema`),
+with the same words for the same problem.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from __future__ import annotations
 import difflib
 import logging
 import math
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .configuration.layers import Layer, env_layer, file_layer, flatten, merge, nest
 from .configuration.schema import Key, secret_keys
+from .environment import CONFIG_FILE_VAR, LOG_LEVEL_VAR, PREFIX, read_environment
 from .errors import ConfigError
 from .market.expiries import EXPIRY_RULES
 from .market.indices import INDEX_NAMES
@@ -94,9 +95,19 @@ ENV_VARS: dict[str, str] = {
     "G6_PANELS_HMAC_KEY": "panels.hmac_key",
     "G6_PANELS_HMAC_KEY_FILE": "panels.hmac_key_file",
 }
-CONFIG_FILE_VAR = "G6_CONFIG_FILE"
-LOG_LEVEL_VAR = "G6_LOG_LEVEL"  # read before any config file, by log_level(); not a file key
-PREFIX = "G6_"
+__all__ = [
+    "CONFIG_FILE_VAR",
+    "ENV_VARS",
+    "LOG_LEVEL_VAR",
+    "PREFIX",
+    "Effective",
+    "ResilienceSettings",
+    "RetentionSettings",
+    "Settings",
+    "load_settings",
+    "read_environment",
+    "resolve",
+]
 
 log = logging.getLogger(__name__)
 
@@ -113,11 +124,6 @@ def variables() -> dict[str, Key]:
     return out
 
 
-def read_environment() -> dict[str, str]:
-    """The ``G6_`` variables of this process: the one place the runtime reads the environment."""
-    return {name: value for name, value in os.environ.items() if name.startswith(PREFIX)}
-
-
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     """One warning per ``G6_`` variable the runtime does not know (names only, never values)."""
     known = [*variables(), CONFIG_FILE_VAR, LOG_LEVEL_VAR]
@@ -127,22 +133,6 @@ def unknown_variables(environ: Mapping[str, str]) -> list[str]:
         hint = f"did you mean {match[0]}?" if match else "see docs/env_dict.md for the known ones"
         lines.append(f"unknown environment variable {name} is ignored; {hint}")
     return lines
-
-
-def log_level(environ: Mapping[str, str] | None = None) -> int:
-    """The level ``G6_LOG_LEVEL`` asks for (default INFO; case-insensitive); ConfigError if bad."""
-    from .logs import LEVELS
-
-    env = read_environment() if environ is None else environ
-    raw = env.get(LOG_LEVEL_VAR, "").strip()
-    if not raw:
-        return LEVELS["INFO"]
-    level = LEVELS.get(raw.upper())
-    if level is None:
-        raise ConfigError(
-            f"{LOG_LEVEL_VAR}={raw!r} is not a log level; use one of " + ", ".join(LEVELS)
-        )
-    return level
 
 
 def _key_file(origin: str, raw: str) -> bytes:

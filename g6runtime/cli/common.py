@@ -12,8 +12,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import tempfile
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -75,6 +73,8 @@ def add_common(p: argparse.ArgumentParser, *, json: bool = True) -> None:
 
 def settings(args: argparse.Namespace) -> Settings:
     """The effective :class:`Settings` of a command: config, environment, then its flags."""
+    from dataclasses import replace
+
     from ..config import resolve
 
     flags = {
@@ -102,6 +102,8 @@ def check_output_file(path: Path, flag: str) -> None:
     The result is written atomically (a temporary file in the same folder, then a
     rename), so the probe does exactly that much: create and remove a file beside it.
     """
+    import tempfile
+
     if path.is_dir():
         raise ConfigError(f"{flag} {path}: is a folder; name a file")
     folder = path.parent

@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..config import Effective, resolve
-from ..configuration.schema import dotted, leaf_keys
 from .common import add_common
+
+if TYPE_CHECKING:
+    from ..config import Effective
 
 log = logging.getLogger("g6runtime.config")
 
@@ -36,6 +37,8 @@ def register(sub: Any) -> None:
 
 
 def _resolve(args: argparse.Namespace) -> Effective:
+    from ..config import resolve
+
     effective = resolve(args.config)
     for line in effective.warnings:
         log.warning("%s", line)
@@ -50,6 +53,8 @@ def _report_problems(effective: Effective) -> int:
 
 def rows(effective: Effective) -> list[tuple[str, Any, str]]:
     """``(key, value as shown, source)`` for every setting, in schema order."""
+    from ..configuration.schema import dotted, leaf_keys
+
     return [
         (dotted(key), effective.shown(key), effective.sources.get(key, "default"))
         for key in leaf_keys()

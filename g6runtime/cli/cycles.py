@@ -6,7 +6,6 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ..logs import TRACE
-from ..market.calendar import IST
 
 if TYPE_CHECKING:
     from ..outputs import CycleOutcome
@@ -45,6 +44,8 @@ def log_cycle(result: CycleOutcome, outputs: bool = True) -> None:
 
 
 def cycle_summary(result: CycleOutcome) -> dict[str, Any]:
+    from ..market.calendar import IST
+
     state = result.resilience
     return {
         "cycle": result.cycle,

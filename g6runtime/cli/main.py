@@ -61,7 +61,7 @@ def _quiet_stdout() -> None:
 
 
 def _logging(verbose: int, quiet: int, fmt: str) -> None:
-    from ..config import log_level
+    from ..environment import log_level
     from ..logs import configure, stepped
 
     configure(logging.INFO, fmt)  # so that a bad G6_LOG_LEVEL is itself one clear line

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, StorageError
-from ..resilience.fault_spec import SYNTAX
+from ..resilience.fault_syntax import SYNTAX
 from . import argtypes
 from .common import add_common, check_output_file, settings
 from .cycles import cycle_summary, failed_line, line, log_cycle

@@ -31,9 +31,9 @@ from typing import cast
 from ..errors import ConfigError
 from ..market.indices import INDEX_NAMES
 from ..providers.faults import FAULT_KINDS, FaultKind, FaultPlan, FaultRule, FaultTarget
+from .fault_syntax import SYNTAX
 
 TARGETS: tuple[str, ...] = ("all", "spot", "expiries", "quotes")
-SYNTAX = "KIND[/TARGET]:INDEX:CYCLES[:RATE], e.g. error:NIFTY:3-5"
 
 
 class FaultSpecError(ConfigError, ValueError):
