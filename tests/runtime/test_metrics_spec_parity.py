@@ -141,7 +141,7 @@ ENTRIES = st.fixed_dictionaries(
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(ENTRIES, max_size=3))
 def test_the_check_and_the_runtime_agree_on_every_spec(entries: list[dict[str, Any]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
