@@ -77,11 +77,17 @@ def test_collect_into_an_unwritable_data_folder_is_not_0_failures_and_exit_0(
     assert "2 of 2 cycles had a failed output" in run.stderr.splitlines()[-1]
     cycles = json_lines(run.stdout)
     assert [c["cycle"] for c in cycles] == [1, 2]
+    breaches = 0
     for c in cycles:
         assert c["ok"] is False and c["outputs"]["csv"]["ok"] is False  # type: ignore[index]
         resilience = c["resilience"]
-        assert resilience["budget_remaining"] == 4  # type: ignore[index]
-        assert set(resilience["detail"].values()) == {"full"}  # type: ignore[index]
+        # Only a slow cycle (the provider side, judged before any output ran) may use the
+        # budget: on a loaded machine a real-clock cycle can exceed its 0.8 s SLA. The
+        # failed CSV writes never do.
+        breaches += bool(resilience["breached"])  # type: ignore[index]
+        assert resilience["budget_remaining"] == 4 - breaches  # type: ignore[index]
+        if not breaches:
+            assert set(resilience["detail"].values()) == {"full"}  # type: ignore[index]
 
 
 @pytest.mark.slow
