@@ -14,7 +14,7 @@ from datetime import datetime
 from ..market.indices import get_index
 from ..providers.base import Provider
 from .analytics_stage import UNSOLVED, Analytics, compute
-from .model import OptionRow, OverviewRow, tag_bit
+from .model import OptionRow, OverviewRow, option_row, tag_bit
 from .stages import Calls, Failure, IndexPlan, QualityIssue, Timer, ValidChain, fetch, resolve
 from .stages import validate as validate_chain
 
@@ -71,7 +71,7 @@ def _rows(chain: ValidChain, plan: IndexPlan, now: datetime, an: Analytics) -> l
         c = values.get((strike, "CE"), UNSOLVED)
         p = values.get((strike, "PE"), UNSOLVED)
         rows.append(
-            OptionRow(
+            option_row(
                 now, index, tag, expiry, strike - atm, spot, atm, strike, ce.price, pe.price,
                 ce.volume, pe.volume, ce.oi, pe.oi,
                 c[0], p[0], c[1], p[1], c[2], p[2], c[3], p[3], c[4], p[4], c[5], p[5],

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from typing import TypeVar, cast
+from typing import NamedTuple, TypeVar, cast
 
 from ..errors import DataError, G6Error
 from ..errors import ProviderError as SourceError
@@ -70,9 +70,9 @@ class Chain:
     quotes: tuple[Quote, ...]
 
 
-@dataclass(frozen=True)
-class Leg:
-    """One validated option leg: a usable price (or None) and its activity."""
+class Leg(NamedTuple):
+    """One validated option leg: a usable price (or None) and its activity (a named tuple:
+    a cycle makes one per quote, and a tuple is built in a fifth of a frozen dataclass's time)."""
 
     price: float | None
     volume: int
