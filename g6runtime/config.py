@@ -40,6 +40,21 @@ class RetentionSettings:
 
 
 @dataclass(frozen=True)
+class InfluxSettings:
+    """The InfluxDB sink (SPEC §2 "InfluxDB sink"): off unless enabled or G6_INFLUX_URL set."""
+
+    enabled: bool = False
+    url: str | None = None
+    database: str = "g6"
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    timeout_seconds: float = 5.0
+    batch_points: int = 5000
+    spool_dir: Path = Path("data/influx_spool")
+    spool_max_mb: float = 512.0
+
+
+@dataclass(frozen=True)
 class ResilienceSettings:
     """The fault budget, adaptive detail and memory tiers (see g6runtime/resilience)."""
 
@@ -73,6 +88,7 @@ class Settings:
     hmac_key: bytes | None = field(default=None, repr=False)
     integrity_every_cycles: int = 10
     max_failed_cycles: int = 3  # storage.max_failed_cycles: g6 collect's consecutive limit
+    influx: InfluxSettings = InfluxSettings()
     retention: RetentionSettings = RetentionSettings()
     resilience: ResilienceSettings = ResilienceSettings()
 
@@ -94,13 +110,21 @@ ENV_VARS: dict[str, str] = {
     "G6_DISABLE_METRIC_GROUPS": "metrics.disable_groups",
     "G6_PANELS_HMAC_KEY": "panels.hmac_key",
     "G6_PANELS_HMAC_KEY_FILE": "panels.hmac_key_file",
+    "G6_INFLUX_URL": "storage.influx.url",
+    "G6_INFLUX_DATABASE": "storage.influx.database",
+    "G6_INFLUX_USERNAME": "storage.influx.username",
+    "G6_INFLUX_PASSWORD": "storage.influx.password",
+    "G6_INFLUX_PASSWORD_FILE": "storage.influx.password_file",
 }
+INFLUX_URL_VAR = "G6_INFLUX_URL"  # setting it enables the sink (SPEC §2)
 __all__ = [
     "CONFIG_FILE_VAR",
     "ENV_VARS",
+    "INFLUX_URL_VAR",
     "LOG_LEVEL_VAR",
     "PREFIX",
     "Effective",
+    "InfluxSettings",
     "ResilienceSettings",
     "RetentionSettings",
     "Settings",
@@ -153,6 +177,13 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return nest(values)
 
 
+def _influx_defaults() -> dict[str, Any]:
+    i = InfluxSettings()
+    doc = {f: getattr(i, f) for f in InfluxSettings.__dataclass_fields__}
+    doc.update(spool_dir=str(i.spool_dir), password_file=None)
+    return doc
+
+
 def _default_values() -> dict[Key, Any]:
     s, r, t = Settings(), ResilienceSettings(), RetentionSettings()
     doc: dict[str, Any] = {
@@ -167,7 +198,7 @@ def _default_values() -> dict[Key, Any]:
         "dividend_yield": s.dividend_yield,
         "metrics": {"host": s.metrics_host, "port": s.metrics_port},
         "panels": {"integrity_every_cycles": s.integrity_every_cycles},
-        "storage": {"max_failed_cycles": s.max_failed_cycles},
+        "storage": {"max_failed_cycles": s.max_failed_cycles, "influx": _influx_defaults()},
         "retention": {f: getattr(t, f) for f in RetentionSettings.__dataclass_fields__},
         "resilience": {
             f: list(v) if isinstance(v, tuple) else v
@@ -237,6 +268,7 @@ def resolve(
         flag_sources = {tuple(k.split(".")): f"flag {n}" for k, (n, _) in flags.items()}
         layers.append((flag_values, flag_sources))
     values, sources = merge(layers)
+    _url_enables_influx(values, sources)
     result = None
     if not found:
         try:
@@ -244,6 +276,15 @@ def resolve(
         except ConfigError as exc:
             found.append(str(exc))
     return Effective(values, sources, found, unknown_variables(env), path, result)
+
+
+def _url_enables_influx(values: dict[Key, Any], sources: dict[Key, str]) -> None:
+    """SPEC: setting G6_INFLUX_URL enables the sink (unless a file or flag said otherwise)."""
+    enabled = ("storage", "influx", "enabled")
+    url = ("storage", "influx", "url")
+    if sources.get(url) == INFLUX_URL_VAR and sources.get(enabled, "default") == "default":
+        values[enabled] = True
+        sources[enabled] = INFLUX_URL_VAR
 
 
 def _to_settings(v: Mapping[Key, Any], sources: Mapping[Key, str]) -> Settings:
@@ -273,8 +314,37 @@ def _to_settings(v: Mapping[Key, Any], sources: Mapping[Key, str]) -> Settings:
         hmac_key=hmac_key,
         integrity_every_cycles=v[("panels", "integrity_every_cycles")],
         max_failed_cycles=v[("storage", "max_failed_cycles")],
+        influx=_influx(v, sources),
         retention=RetentionSettings(**{k[1]: x for k, x in v.items() if k[0] == "retention"}),
         resilience=_resilience(block),
+    )
+
+
+def _influx(v: Mapping[Key, Any], sources: Mapping[Key, str]) -> InfluxSettings:
+    def get(name: str) -> Any:
+        return v.get(("storage", "influx", name))
+
+    password = get("password")
+    if get("password_file"):
+        origin = sources[("storage", "influx", "password_file")]
+        password = _key_file(origin, get("password_file")).decode("utf-8", "replace")
+    enabled = bool(get("enabled"))
+    if enabled and not get("url"):
+        origin = _origin(sources, ("storage", "influx", "enabled"))
+        raise ConfigError(
+            f"{origin}storage.influx.enabled is true but storage.influx.url is not set; "
+            f"set it (or {INFLUX_URL_VAR}) to the server, e.g. http://127.0.0.1:8086"
+        )
+    return InfluxSettings(
+        enabled=enabled,
+        url=get("url"),
+        database=get("database"),
+        username=get("username"),
+        password=password,
+        timeout_seconds=get("timeout_seconds"),
+        batch_points=get("batch_points"),
+        spool_dir=Path(get("spool_dir")),
+        spool_max_mb=get("spool_max_mb"),
     )
 
 

@@ -20,8 +20,11 @@ Flat = dict[Key, Any]
 Layer = tuple[Flat, dict[Key, str]]
 """A layer: values by key, and the source of each (``"default"``, ``"g6.yaml:3"``, …)."""
 
-# Setting either of these in a layer replaces both from the layers below it.
-_EXCLUSIVE: tuple[Key, Key] = (("panels", "hmac_key"), ("panels", "hmac_key_file"))
+# A secret and its file: setting either in a layer replaces both from the layers below it.
+_EXCLUSIVE: tuple[tuple[Key, Key], ...] = (
+    (("panels", "hmac_key"), ("panels", "hmac_key_file")),
+    (("storage", "influx", "password"), ("storage", "influx", "password_file")),
+)
 
 
 def flatten(document: Mapping[str, Any]) -> Flat:
@@ -51,10 +54,11 @@ def merge(layers: Iterable[Layer]) -> Layer:
     values: Flat = {}
     sources: dict[Key, str] = {}
     for layer_values, layer_sources in layers:
-        if any(k in layer_values for k in _EXCLUSIVE):
-            for k in _EXCLUSIVE:
-                values.pop(k, None)
-                sources.pop(k, None)
+        for pair in _EXCLUSIVE:
+            if any(k in layer_values for k in pair):
+                for k in pair:
+                    values.pop(k, None)
+                    sources.pop(k, None)
         values.update(layer_values)
         sources.update({k: layer_sources[k] for k in layer_values})
     return values, sources

@@ -100,6 +100,8 @@ def _range(node: Mapping[str, Any]) -> str:
 
 def expectation(node: Mapping[str, Any]) -> str:
     """What a valid value looks like, in words, from the key's schema."""
+    if "errorMessage" in node:  # the schema's own words (a pattern has no readable form)
+        return str(node["errorMessage"])
     if "enum" in node:
         return "one of " + ", ".join(str(v) for v in node["enum"])
     words: list[str] = []
@@ -168,6 +170,8 @@ def problems(document: Any) -> list[tuple[tuple[str | int, ...], str]]:
             continue
         secret = bool(subschema(tuple(str(p) for p in path)).get("writeOnly"))
         what = "invalid value (not shown: a secret)" if secret else error.message
+        if error.validator == "pattern" and not secret:
+            what = f"{error.instance!r} is not valid"
         found.append((path, f"{where}: {what}; expected {expectation(node)}"))
     reported = {path for path, _ in found}
     for path in _non_finite(document, ()):

@@ -16,6 +16,7 @@ from g6runtime.config import (
     CONFIG_FILE_VAR,
     ENV_VARS,
     LOG_LEVEL_VAR,
+    InfluxSettings,
     RetentionSettings,
     Settings,
     load_settings,
@@ -47,7 +48,18 @@ FULL_CONFIG: dict[str, Any] = {
         "disable_groups": ["provider"],
     },
     "panels": {"integrity_every_cycles": 3},
-    "storage": {"max_failed_cycles": 5},
+    "storage": {
+        "max_failed_cycles": 5,
+        "influx": {
+            "url": "http://db.example:8086/influx",
+            "database": "opts",
+            "username": "g6",
+            "timeout_seconds": 2.5,
+            "batch_points": 1000,
+            "spool_dir": "out/spool",
+            "spool_max_mb": 64,
+        },
+    },
     "retention": {"enabled": True, "dry_run": False, "max_age_days": 10},
     "resilience": {"window_cycles": 10, "allowed_breaches": 3, "faults": ["error:NIFTY:2-3"]},
 }
@@ -65,6 +77,16 @@ def expect_full_config(s: Settings) -> None:
     assert s.disable_groups == frozenset({"provider"})
     assert s.integrity_every_cycles == 3
     assert s.max_failed_cycles == 5
+    assert s.influx == InfluxSettings(
+        enabled=False,  # a URL in the file does not switch the sink on; enabled or the env does
+        url="http://db.example:8086/influx",
+        database="opts",
+        username="g6",
+        timeout_seconds=2.5,
+        batch_points=1000,
+        spool_dir=Path("out/spool"),
+        spool_max_mb=64,
+    )
     assert s.retention == RetentionSettings(enabled=True, dry_run=False, max_age_days=10)
     r = s.resilience
     assert (r.window_cycles, r.allowed_breaches) == (10, 3)
@@ -254,7 +276,10 @@ ENV_CASES: dict[str, tuple[str, str, object]] = {
 
 
 def test_every_registered_variable_has_an_override_test() -> None:
-    assert set(ENV_CASES) | {"G6_PANELS_HMAC_KEY_FILE"} == set(ENV_VARS)
+    from .test_config_influx import INFLUX_CASES
+
+    others = {"G6_PANELS_HMAC_KEY_FILE", "G6_INFLUX_PASSWORD_FILE"}
+    assert set(ENV_CASES) | set(INFLUX_CASES) | others == set(ENV_VARS)
 
 
 @pytest.mark.parametrize("name", sorted(ENV_CASES))
@@ -392,6 +417,7 @@ def test_settings_fields_are_all_covered_by_the_full_config() -> None:
         "disable_groups",
         "integrity_every_cycles",
         "max_failed_cycles",
+        "influx",
         "retention",
         "resilience",
     }
