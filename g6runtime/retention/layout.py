@@ -88,6 +88,29 @@ def cutoff_for(today: date, max_age_days: int) -> date:
         return date.min
 
 
+def first_kept_day(today: date, cutoff: date, protect_today: bool) -> str:
+    """The one rule of what expires: a day-file dated (as ISO text) before this goes.
+
+    Files dated strictly before the cutoff expire; while ``protect_today`` holds, nothing
+    dated today or later does either, whatever the cutoff. ``scan`` plans with it and
+    ``prune`` re-checks each file against it just before the ``unlink``, so the two can
+    never disagree on a file (ISO dates compare as text exactly as they do as dates).
+    """
+    limit = cutoff.isoformat()
+    if protect_today:
+        limit = min(limit, today.isoformat())
+    return limit
+
+
+def may_remove(day: str, today: date, cutoff: date, protect_today: bool) -> str | None:
+    """The rule on one file's date: None when it may go, else why it must stay."""
+    if day < first_kept_day(today, cutoff, protect_today):
+        return None
+    if not day < cutoff.isoformat():
+        return f"dated {day}, not before the cutoff {cutoff}"
+    return f"dated {day}, today or later (protect_today)"
+
+
 def group_of(parts: tuple[str, ...]) -> tuple[str, str]:
     """(index, expiry) of a leaf folder's parts; overview files have expiry ``overview``."""
     if parts[0] == OVERVIEW:

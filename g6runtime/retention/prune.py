@@ -16,6 +16,11 @@ Order of a real run (``dry_run=False``):
    a folder that is not empty), never the root; pre-existing empty folders are left
    alone (the CSV sink creates a folder just before its first file).
 
+The plan is the scan's (step 3 is :func:`.scan.scan_root`, the walk behind ``g6
+retention scan``, with the same ``protect_today``), and step 5 touches only its files:
+what ``prune`` removes is what ``scan`` lists on the same tree and clock, no more
+(a guard or an error can only keep a file, and is reported).
+
 A dry run performs steps 1 and 3 only: no lock file, no audit line, nothing removed.
 """
 
@@ -25,12 +30,12 @@ import errno
 import os
 import stat
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import StorageError
 from .audit import AuditLog
+from .layout import may_remove
 from .lock import PruneLock
 from .scan import (
     Clock,
@@ -46,6 +51,8 @@ from .scan import (
 
 if TYPE_CHECKING:
     from ..metrics.registry import Metrics
+
+__all__ = ["PruneReport", "may_remove", "prune"]
 
 
 @dataclass
@@ -84,12 +91,12 @@ def prune(
     with Root(csv_dir) as root:
         _refuse_if_foreign(shallow_scan(root))  # before the lock file is created
         if dry_run:
-            scanned = scan_root(root, today, cutoff, max_age_days, progress)
+            scanned = scan_root(root, today, cutoff, max_age_days, progress, protect_today)
             _refuse_if_foreign(scanned)
             result = PruneReport(scanned, True, protect_today)
         else:
             with PruneLock(root.fd, root.path):
-                scanned = scan_root(root, today, cutoff, max_age_days, progress)
+                scanned = scan_root(root, today, cutoff, max_age_days, progress, protect_today)
                 _refuse_if_foreign(scanned)
                 result = PruneReport(scanned, False, protect_today)
                 audit = AuditLog(root.fd, root.path, f"{now:%Y%m%dT%H%M%S%z}-{os.getpid()}")
@@ -110,15 +117,6 @@ def _refuse_if_foreign(report: ScanReport) -> None:
     message = refusal_message(report)
     if message is not None:
         raise StorageError(message)
-
-
-def may_remove(day: str, today: date, cutoff: date, protect_today: bool) -> str | None:
-    """The guard on one file's date: None when it may go, else why it must stay."""
-    if not day < cutoff.isoformat():
-        return f"dated {day}, not before the cutoff {cutoff}"
-    if protect_today and not day < today.isoformat():
-        return f"dated {day}, today or later (protect_today)"
-    return None
 
 
 class _Remover:

@@ -6,9 +6,12 @@ to its parent with ``O_NOFOLLOW | O_DIRECTORY``, so the walk can never leave the
 Only the expected folder levels are entered (see :mod:`.layout`); a file's age comes
 from the date in its name, compared as text with the cutoff (ISO dates sort like dates).
 Only candidates are ``lstat``-ed, for their size and to be sure they are regular files.
-Symlinks are reported where they could matter: at the folder levels, and among expired
-names (a link named like a day-file that has not expired is never looked at: nothing
-would touch it).
+Every symlink met is reported (the listing's file types tell, without a system call).
+
+**One plan.** The report *is* the plan: ``g6 retention scan`` prints it, and ``prune``
+builds it with the same walk (:func:`scan_root`, under its lock) and removes exactly
+its files, re-checking each against the same rule (:func:`.layout.may_remove`); so
+the counts both print (``files_scanned``: regular day-files; ``candidates``) agree.
 """
 
 from __future__ import annotations
@@ -59,7 +62,8 @@ class ScanReport:
     today: date
     cutoff: date
     max_age_days: int
-    files_scanned: int = 0
+    protect_today: bool = True
+    files_scanned: int = 0  # regular day-files seen (expired or not)
     leaves: list[Leaf] = field(default_factory=list)
     symlinks: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -166,14 +170,16 @@ def scan(
     max_age_days: int,
     clock: Clock,
     *,
+    protect_today: bool = True,
     progress: Progress | None = None,
     metrics: Metrics | None = None,
 ) -> ScanReport:
-    """Report the day-files of ``csv_dir`` dated before ``today - max_age_days`` (IST today)."""
+    """The plan: the day-files of ``csv_dir`` dated before ``today - max_age_days`` (IST
+    today), never today's while ``protect_today``. ``prune`` removes exactly these."""
     now = clock()
     today, cutoff = today_and_cutoff(lambda: now, max_age_days)
     with Root(csv_dir) as root:
-        report = scan_root(root, today, cutoff, max_age_days, progress)
+        report = scan_root(root, today, cutoff, max_age_days, progress, protect_today)
     if metrics is not None:
         publish_scan(metrics, report.candidates, report.bytes, now)
     return report
@@ -186,11 +192,18 @@ def publish_scan(metrics: Metrics, candidates: int, size: int, now: datetime) ->
 
 
 def scan_root(
-    root: Root, today: date, cutoff: date, max_age_days: int, progress: Progress | None = None
+    root: Root,
+    today: date,
+    cutoff: date,
+    max_age_days: int,
+    progress: Progress | None = None,
+    protect_today: bool = True,
 ) -> ScanReport:
-    report = ScanReport(root.path, today, cutoff, max_age_days)
+    """The one walk behind ``scan``, ``prune`` (under its lock) and the automatic prune."""
+    report = ScanReport(root.path, today, cutoff, max_age_days, protect_today)
+    limit = layout.first_kept_day(today, cutoff, protect_today)
     try:
-        _Walker(root, report, cutoff.isoformat(), progress).folder(root.fd, (), layout.ROOT)
+        _Walker(root, report, limit, progress).folder(root.fd, (), layout.ROOT)
     except OSError as exc:
         where = f" ({exc.filename})" if isinstance(exc.filename, str) else ""
         raise StorageError(f"{root.path}: cannot scan the tree: {exc.strerror}{where}") from None
@@ -213,14 +226,15 @@ def shallow_scan(root: Root) -> ScanReport:
 
 class _Walker:
     def __init__(
-        self, root: Root, report: ScanReport, cutoff: str, progress: Progress | None
+        self, root: Root, report: ScanReport, limit: str, progress: Progress | None
     ) -> None:
         self.root = root
         self.report = report
-        self.cutoff = cutoff
         self.progress = progress
-        self.expired: set[str] = set()  # day-file names seen, dated before the cutoff
+        self.limit = limit  # layout.first_kept_day: names dated before it expire
+        self.expired: set[str] = set()  # day-file names seen that expire
         self.known: set[str] = set()  # every day-file name seen
+        self.odd: set[str] = set()  # regular files' names that are not day-file names
 
     def folder(self, fd: int, parts: tuple[str, ...], level: str, descend: bool = True) -> None:
         report = self.report
@@ -253,48 +267,53 @@ class _Walker:
                 os.close(child_fd)
 
     def leaf(self, fd: int, parts: tuple[str, ...]) -> None:
-        """The hot loop, in set operations: a name is classified once per scan, only
-        candidates are ``lstat``-ed (for their size, and to be sure they are regular files)."""
-        names = os.listdir(fd)
-        unknown = set(names)
+        """The hot loop, in set operations: the listing's file types (``d_type``, no
+        extra system call) tell regular files from links and folders; a name is
+        classified once per scan; only candidates are ``lstat``-ed (for their size,
+        and to be sure they are still regular files)."""
+        with os.scandir(fd) as listing:
+            entries = list(listing)
+        regular = [e.name for e in entries if e.is_file(follow_symlinks=False)]
+        links: list[str] = []
+        foreign: list[str] = []  # folders, FIFOs, sockets, devices; then odd file names
+        if len(regular) != len(entries):
+            for entry in entries:
+                if entry.is_symlink():
+                    links.append(entry.name)
+                elif not entry.is_file(follow_symlinks=False):
+                    foreign.append(entry.name)
+        unknown = set(regular)
         unknown.difference_update(self.known)
-        foreign: list[str] = []
+        unknown.difference_update(self.odd)
         for name in unknown:
             day = layout.day_of(name)
             if day is None:
-                foreign.append(name)
+                self.odd.add(name)
                 continue
             self.known.add(name)
-            if day < self.cutoff:
+            if day < self.limit:
                 self.expired.add(name)
+        odd = self.odd.intersection(regular)
         leaf = Leaf(parts)
-        links: list[str] = []
-        for name in self.expired.intersection(names):
+        for name in self.expired.intersection(regular):
             try:
                 st = os.stat(name, dir_fd=fd, follow_symlinks=False)
             except FileNotFoundError:
+                odd.add(name)  # vanished since it was listed: not a day-file of this scan
                 continue
             if stat.S_ISREG(st.st_mode):
                 leaf.files.append((name, name[:10], st.st_size))
                 leaf.bytes += st.st_size
-            else:
+            else:  # replaced since it was listed
+                odd.add(name)
                 (links if stat.S_ISLNK(st.st_mode) else foreign).append(name)
-        for name in foreign[:]:
-            if _is_link(fd, name):
-                foreign.remove(name)
-                links.append(name)
+        leaf.files.sort()  # the plan's order: prune removes (and audits) in it
+        foreign.extend(name for name in odd if name not in self.known)
         report = self.report
         prefix = "/".join(parts)
         report.foreign.extend(f"{prefix}/{name}" for name in foreign)
         report.symlinks.extend(f"{prefix}/{name}" for name in links)
-        report.files_scanned += len(names) - len(foreign)
+        report.files_scanned += len(regular) - len(odd)
         report.leaves.append(leaf)
         if self.progress is not None:
             self.progress(report.files_scanned)
-
-
-def _is_link(dir_fd: int, name: str) -> bool:
-    try:
-        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
-    except OSError:
-        return False

@@ -7,6 +7,7 @@ import json
 import os
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -244,9 +245,15 @@ def test_an_io_error_while_walking_is_one_storage_error(
 ) -> None:
     option_file(tmp_path, "NIFTY", "this_week", "0", day_text(TODAY, 100))
 
-    def broken(fd: int) -> list[str]:
-        raise OSError(5, "Input/output error")
+    real = os.scandir
+    opened: list[int] = []
 
-    monkeypatch.setattr("g6runtime.retention.scan.os.listdir", broken)
+    def broken(fd: int) -> Any:
+        opened.append(fd)
+        if len(opened) == 4:  # the leaf folder NIFTY/this_week/0
+            raise OSError(5, "Input/output error")
+        return real(fd)
+
+    monkeypatch.setattr("g6runtime.retention.scan.os.scandir", broken)
     with pytest.raises(StorageError, match="cannot scan the tree: Input/output error"):
         scan(tmp_path, 45, CLOCK)
