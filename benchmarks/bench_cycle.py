@@ -133,6 +133,8 @@ def main() -> int:
         stats = {name: summary(s) for name, s in samples.items()}
         for name in sides:
             print(row(f"{name} +/-10", stats[name]))
+            mins = " ".join(f"{stats[name].get(f'{k}_min', float('nan')):>7.2f}" for k in STAGES)
+            print(f"{'  (stage minimums)':<22} {'':>8} {'':>7} {'':>8} {'':>7}  {mins}")
         if "baseline" in stats:
             b, c = stats["baseline"], stats["candidate"]
             print(
