@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .errors import G6Error, StorageError
 
@@ -42,6 +42,7 @@ class OutputReport:
     category: str = StorageError.category
     written: WriteStats | None = None  # the CSV sink's rows and files
     seconds: float = 0.0
+    detail: Mapping[str, Any] | None = None  # an output's own state (the Influx sink's)
 
     @property
     def ok(self) -> bool:

@@ -26,7 +26,20 @@ if TYPE_CHECKING:
     from .panels.writer import PanelPublisher
     from .providers.faults import FaultPlan
 
-OUTPUT_NAMES: Final[tuple[str, ...]] = ("csv", "metrics", "panels")  # the order they run in
+# The order they run in; "influx" only when storage.influx is enabled.
+OUTPUT_NAMES: Final[tuple[str, ...]] = ("csv", "influx", "metrics", "panels")
+
+
+def influx_output(settings: Settings, metrics: Metrics) -> Output:
+    """The InfluxDB sink of ``storage.influx`` (its spool opened, its sender started)."""
+    from .influx.client import InfluxClient
+    from .influx.sink import InfluxOutput
+
+    i = settings.influx
+    if i.url is None:  # config refuses this; a Settings built by hand might not
+        raise ConfigError("storage.influx.enabled is true but storage.influx.url is not set")
+    client = InfluxClient(i.url, i.database, i.username, i.password, i.timeout_seconds)
+    return InfluxOutput(i, metrics, client)
 
 
 def universe(settings: Settings) -> Universe:
@@ -128,6 +141,8 @@ class Runtime:
         chain: list[Output] = []
         if "csv" in outputs:
             chain.append(CsvOutput(CsvSink(settings.csv_dir)))
+        if "influx" in outputs and settings.influx.enabled:
+            chain.append(influx_output(settings, metrics))
         if "metrics" in outputs:
             chain.append(MetricsOutput(metrics))
         if "panels" in outputs:

@@ -228,6 +228,10 @@ def storage(result: CycleOutcome, ctx: PanelContext, totals: StorageTotals) -> D
             "rows": totals.rows,
             "files_created": totals.files_created,
         },
+        # the sink's state when storage.influx is on (its report's detail), else null
+        "influx": next(
+            (dict(r.detail) for r in result.reports if r.name == "influx" and r.detail), None
+        ),
     }
 
 

@@ -144,6 +144,30 @@ def _storage(d: Mapping[str, Any]) -> list[Line]:
             _INDENT,
             (f"since start: {s['cycles']} cycles, {s['rows']} rows · {d['csv_dir']}", "dim"),
         ],
+        *_influx(d.get("influx")),
+    ]
+
+
+_INFLUX_STYLE = {"ok": "ok", "retrying": "warn", "failing": "bad"}
+
+
+def _influx(i: Mapping[str, Any] | None) -> list[Line]:
+    """The Influx sink's line (present only when the sink is on)."""
+    if not i:
+        return []
+    state = i["state"].upper() if i["state"] != "ok" else "ok"
+    error = f" {i['last_error']}" if i["last_error"] else ""
+    return [
+        [
+            _INDENT,
+            ("influx ", ""),
+            (f"{state}{error}", _INFLUX_STYLE.get(i["state"], "bad")),
+            (
+                f" · spool {i['spool_points']} points ({i['spool_segments']} files)"
+                f" · {i['points_written']} written · {i['points_dropped']} dropped",
+                "",
+            ),
+        ]
     ]
 
 

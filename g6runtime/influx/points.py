@@ -1,0 +1,72 @@
+"""A cycle's rows as InfluxDB points: one point per CSV row, built from the CSV line itself.
+
+SPEC §2: measurement ``g6_option`` with tags ``index``, ``expiry_tag``, ``expiry_date``,
+``offset`` and every other column as a field; ``g6_overview`` with tag ``index``. The
+fields are the CSV cells as the CSV sink writes them (one formatting, so a point equals
+its row field by field): prices, IV and Greeks are floats, volumes, open interest,
+expiry counts and masks integers (``i``); empty cells are left out. The point's time is
+the row's timestamp in whole seconds (``precision=s``), so writing a row twice
+overwrites the same point instead of adding one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from ..storage.csv_sink import OPTION_HEADER, OVERVIEW_HEADER, option_line, overview_line
+from .line_protocol import escape_tag_value
+
+if TYPE_CHECKING:
+    from ..collectors.model import OptionRow, OverviewRow
+
+__all__ = ["OPTION_MEASUREMENT", "OVERVIEW_MEASUREMENT", "cycle_points", "option_point"]
+
+OPTION_MEASUREMENT = "g6_option"
+OVERVIEW_MEASUREMENT = "g6_overview"
+_INTEGERS = frozenset(
+    {
+        "ce_vol", "pe_vol", "ce_oi", "pe_oi",
+        "expiries_expected", "expiries_collected", "expected_mask", "collected_mask",
+        "missing_mask",
+    }
+)  # fmt: skip
+_OPTION_TAGS = ("index", "expiry_tag", "expiry_date", "offset")
+_OPTION_FIELDS = tuple(
+    (f"{name}=", "i" if name in _INTEGERS else "")
+    for name in OPTION_HEADER.split(",")[1 + len(_OPTION_TAGS) :]
+)
+_OVERVIEW_FIELDS = tuple(
+    (f"{name}=", "i" if name in _INTEGERS else "") for name in OVERVIEW_HEADER.split(",")[2:]
+)
+
+
+def _fields(cells: Sequence[str], names: tuple[tuple[str, str], ...]) -> str:
+    return ",".join(
+        key + cell + suffix for (key, suffix), cell in zip(names, cells, strict=True) if cell
+    )
+
+
+def option_point(line: str, seconds: int) -> str:
+    """The ``g6_option`` point of one option CSV line (header order, newline optional)."""
+    cells = line.rstrip("\n").split(",")
+    tags = ",".join(
+        f"{key}={escape_tag_value(value)}"
+        for key, value in zip(_OPTION_TAGS, cells[1:5], strict=True)
+        if value
+    )
+    return f"{OPTION_MEASUREMENT},{tags} {_fields(cells[5:], _OPTION_FIELDS)} {seconds}"
+
+
+def overview_point(line: str, seconds: int) -> str:
+    cells = line.rstrip("\n").split(",")
+    tag = f"index={escape_tag_value(cells[1])}"
+    return f"{OVERVIEW_MEASUREMENT},{tag} {_fields(cells[2:], _OVERVIEW_FIELDS)} {seconds}"
+
+
+def cycle_points(options: Sequence[OptionRow], overview: Sequence[OverviewRow]) -> Iterator[str]:
+    """Every point of a cycle, option rows first (as the CSV sink writes them)."""
+    for row in options:
+        yield option_point(option_line(row), int(row.timestamp.timestamp()))
+    for orow in overview:
+        yield overview_point(overview_line(orow), int(orow.timestamp.timestamp()))

@@ -1,0 +1,236 @@
+"""The InfluxDB sink: one output of the cycle pipeline, and the thread that feeds the server.
+
+``InfluxOutput.publish`` turns the cycle's rows into points (one per CSV row), splits
+them at ``batch_points`` and appends each batch to the spool (:mod:`.spool`): once the
+cycle's report is ok, its points are on disk. The cycle never waits for the network.
+
+The :class:`Sender` thread posts the oldest segments (several per request, up to
+``batch_points``) and removes them when the server has answered 204. A retryable
+failure (refused, reset, timed out, 5xx) makes the waiting segments durable (fsync) and
+backs off (0.5 s doubling to 30 s); bad credentials and a missing database back off the
+same way (an operator can fix them; the points wait). A batch the server rejects for
+good (400) is moved to ``rejected/`` and counted as dropped. Points are otherwise
+dropped only when the spool is full; that fails the cycle's influx output.
+
+On ``close`` the sender drains the spool for up to ``timeout_seconds`` while the server
+answers; what is left stays spooled (durable) for the next run, which replays it first.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from ..errors import StorageError
+from .errors import InfluxAuthError, InfluxDatabaseMissing, InfluxError, InfluxRejected
+from .points import cycle_points
+from .spool import Segment, Spool
+
+if TYPE_CHECKING:
+    from ..config import InfluxSettings
+    from ..metrics.registry import Metrics
+    from ..outputs import CycleOutcome, OutputReport
+    from .client import InfluxClient
+
+__all__ = ["DROP_REASONS", "ERROR_REASONS", "InfluxOutput", "Sender"]
+
+log = logging.getLogger("g6runtime.influx")
+
+ERROR_REASONS = ("unavailable", "auth", "database_missing", "rejected")
+DROP_REASONS = ("spool_full", "rejected")
+FIRST_BACKOFF = 0.5
+MAX_BACKOFF = 30.0
+
+
+def _reason(exc: InfluxError) -> str:
+    if isinstance(exc, InfluxAuthError):
+        return "auth"
+    if isinstance(exc, InfluxDatabaseMissing):
+        return "database_missing"
+    if isinstance(exc, InfluxRejected):
+        return "rejected"
+    return "unavailable"
+
+
+def batches(points: Iterable[str], size: int) -> Iterable[tuple[bytes, int]]:
+    """``(body, points)`` chunks of at most ``size`` points, newline-terminated lines."""
+    chunk: list[str] = []
+    for p in points:
+        chunk.append(p)
+        if len(chunk) == size:
+            yield ("\n".join(chunk) + "\n").encode("utf-8"), len(chunk)
+            chunk = []
+    if chunk:
+        yield ("\n".join(chunk) + "\n").encode("utf-8"), len(chunk)
+
+
+class Sender(threading.Thread):
+    """Posts spooled segments, oldest first; see the module docstring."""
+
+    def __init__(
+        self,
+        client: InfluxClient,
+        spool: Spool,
+        metrics: Metrics,
+        batch_points: int,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__(name="g6-influx-sender", daemon=True)
+        self.client = client
+        self.spool = spool
+        self.metrics = metrics
+        self.batch_points = batch_points
+        self.clock = clock
+        self.state = "ok"
+        self.last_error: str | None = None
+        self.points_written = 0
+        self._wake = threading.Condition()
+        self._retry_at = 0.0
+        self._backoff = FIRST_BACKOFF
+        self._stopping = False
+        self._deadline = float("inf")
+
+    def wake(self) -> None:
+        with self._wake:
+            self._wake.notify()
+
+    def stop(self, drain_seconds: float) -> None:
+        """Drain for up to ``drain_seconds`` while the server answers, then end the thread."""
+        with self._wake:
+            self._stopping = True
+            self._deadline = self.clock() + drain_seconds
+            self._wake.notify()
+        self.join(drain_seconds + self.client.timeout + 1.0)
+
+    def _next(self) -> list[Segment] | None:
+        """The segments to post now; None when the thread should end."""
+        with self._wake:
+            while True:
+                now = self.clock()
+                pending = self.spool.pending()
+                if self._stopping and (not pending or now >= self._deadline):
+                    return None
+                if self._stopping and self._retry_at > now:
+                    return None  # the server is failing: leave the rest for the next run
+                if pending and now >= self._retry_at:
+                    return self.spool.take(self.batch_points)
+                timeout = None if not pending else self._retry_at - now
+                self._wake.wait(timeout)
+
+    def run(self) -> None:
+        while (batch := self._next()) is not None:
+            self._send(batch)
+
+    def _send(self, batch: list[Segment]) -> None:
+        points = sum(s.points for s in batch)
+        t0 = self.clock()
+        try:
+            self.client.write(b"".join(self.spool.read(s) for s in batch))
+        except InfluxError as exc:
+            self.metrics.histogram("g6_influx_write_seconds").observe(self.clock() - t0)
+            self._failed(batch, points, exc)
+            return
+        except StorageError as exc:  # a spool file could not be read
+            self._failed(batch, points, InfluxRejected(str(exc)))
+            return
+        self.metrics.histogram("g6_influx_write_seconds").observe(self.clock() - t0)
+        self.spool.remove(batch)
+        self.points_written += points
+        self.metrics.counter("g6_influx_points_written_total").inc(points)
+        self.metrics.gauge("g6_influx_spool_points").set(self.spool.points)
+        if self.state != "ok":
+            log.info("influx: the server answers again; replaying %d spooled points",
+                     self.spool.points)  # fmt: skip
+        self.state, self.last_error, self._backoff = "ok", None, FIRST_BACKOFF
+
+    def _failed(self, batch: list[Segment], points: int, exc: InfluxError) -> None:
+        reason = _reason(exc)
+        self.metrics.counter("g6_influx_write_errors_total").labels(reason=reason).inc()
+        if reason == "rejected":
+            folder = self.spool.set_aside(batch)
+            self.metrics.counter("g6_influx_points_dropped_total").labels(reason=reason).inc(points)
+            self.metrics.gauge("g6_influx_spool_points").set(self.spool.points)
+            log.error("influx: %s; %d points set aside in %s", exc, points, folder)
+            return
+        for segment in self.spool.pending():
+            self.spool.make_durable(segment)
+        first = self.state == "ok" or self.last_error != str(exc)
+        self.state, self.last_error = ("retrying" if exc.retryable else "failing"), str(exc)
+        with self._wake:
+            self._retry_at = self.clock() + self._backoff
+        if first:
+            log.error(
+                "influx: %s; %d points kept in the spool %s, retrying every %g s at most",
+                exc, self.spool.points, self.spool.folder, MAX_BACKOFF,
+            )  # fmt: skip
+        self._backoff = min(self._backoff * 2, MAX_BACKOFF)
+
+
+class InfluxOutput:
+    """The cycle's points into the spool; the :class:`Sender` takes them to the server."""
+
+    name = "influx"
+
+    def __init__(self, settings: InfluxSettings, metrics: Metrics, client: InfluxClient) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.spool = Spool(settings.spool_dir, int(settings.spool_max_mb * 1024 * 1024))
+        self.spool.open()
+        self.dropped = 0
+        for reason in ERROR_REASONS:  # known label values exported at 0 from the start
+            metrics.counter("g6_influx_write_errors_total").labels(reason=reason)
+        for reason in DROP_REASONS:
+            metrics.counter("g6_influx_points_dropped_total").labels(reason=reason)
+        metrics.gauge("g6_influx_spool_points").set(self.spool.points)
+        if self.spool.points:
+            log.info("influx: %d points from an earlier run are spooled in %s; replaying",
+                     self.spool.points, self.spool.folder)  # fmt: skip
+        self.sender = Sender(client, self.spool, metrics, settings.batch_points)
+        self.sender.start()
+
+    def status(self) -> dict[str, Any]:
+        """The sink's state for the storage panel and ``g6 summary``."""
+        return {
+            "state": self.sender.state,
+            "spool_points": self.spool.points,
+            "spool_segments": len(self.spool.pending()),
+            "points_written": self.sender.points_written,
+            "points_dropped": self.dropped,
+            "last_error": self.sender.last_error,
+        }
+
+    def publish(self, outcome: CycleOutcome) -> OutputReport:
+        from ..outputs import OutputReport
+
+        dropped = 0
+        points = cycle_points(outcome.options, outcome.overview)
+        for body, count in batches(points, self.settings.batch_points):
+            if self.spool.append(body, count) is None:
+                dropped += count
+        self.sender.wake()
+        self.metrics.gauge("g6_influx_spool_points").set(self.spool.points)
+        if dropped:
+            self.dropped += dropped
+            self.metrics.counter("g6_influx_points_dropped_total").labels(reason="spool_full").inc(
+                dropped
+            )
+            error = (
+                f"the Influx spool {self.spool.folder} is full (storage.influx.spool_max_mb "
+                f"{self.settings.spool_max_mb:g}): {dropped} points dropped"
+            )
+            return OutputReport(self.name, error, detail=self.status())
+        return OutputReport(self.name, detail=self.status())
+
+    def close(self) -> None:
+        self.sender.stop(drain_seconds=self.settings.timeout_seconds)
+        left = self.spool.points
+        self.spool.close()
+        self.sender.client.close()
+        if left:
+            log.warning(
+                "influx: %d points remain spooled in %s; the next g6 run on it replays them",
+                left, self.spool.folder,
+            )  # fmt: skip
