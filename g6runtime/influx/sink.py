@@ -113,11 +113,13 @@ class Sender(threading.Thread):
                 pending = self.spool.pending()
                 if self._stopping and (not pending or now >= self._deadline):
                     return None
-                if self._stopping and self._retry_at > now:
+                if self._stopping and self._retry_at >= self._deadline:
                     return None  # the server is failing: leave the rest for the next run
                 if pending and now >= self._retry_at:
                     return self.spool.take(self.batch_points)
                 timeout = None if not pending else self._retry_at - now
+                if self._stopping:
+                    timeout = min(timeout or 0.0, self._deadline - now)
                 self._wake.wait(timeout)
 
     def run(self) -> None:
@@ -169,6 +171,31 @@ class Sender(threading.Thread):
         self._backoff = min(self._backoff * 2, MAX_BACKOFF)
 
 
+def probe(client: InfluxClient) -> None:
+    """Before the first cycle: an empty write proves the credentials and the database.
+
+    A missing database is created (InfluxDB 1.x: idempotent; needs the right to). Bad
+    credentials or a database that cannot be had raise: one line, exit 2, no cycle run.
+    A server that does not answer is not an error here: the points wait in the spool.
+    """
+    try:
+        client.write(b"")
+    except InfluxDatabaseMissing:
+        try:
+            client.create_database()
+            client.write(b"")
+        except InfluxError as exc:
+            raise StorageError(
+                f"influx: database {client.database!r} does not exist on {client.url} and "
+                f"cannot be created ({exc}); create it or set storage.influx.database"
+            ) from None
+    except InfluxError as exc:
+        if exc.retryable:
+            log.warning("influx: %s; points are spooled until the server answers", exc)
+            return
+        raise
+
+
 class InfluxOutput:
     """The cycle's points into the spool; the :class:`Sender` takes them to the server."""
 
@@ -185,6 +212,11 @@ class InfluxOutput:
         for reason in DROP_REASONS:
             metrics.counter("g6_influx_points_dropped_total").labels(reason=reason)
         metrics.gauge("g6_influx_spool_points").set(self.spool.points)
+        try:
+            probe(client)
+        except BaseException:
+            self.spool.close()
+            raise
         if self.spool.points:
             log.info("influx: %d points from an earlier run are spooled in %s; replaying",
                      self.spool.points, self.spool.folder)  # fmt: skip
@@ -212,6 +244,9 @@ class InfluxOutput:
                 dropped += count
         self.sender.wake()
         self.metrics.gauge("g6_influx_spool_points").set(self.spool.points)
+        if self.sender.state == "failing":  # credentials or database: a person must act
+            error = f"{self.sender.last_error} (the points wait in the spool {self.spool.folder})"
+            return OutputReport(self.name, error, detail=self.status())
         if dropped:
             self.dropped += dropped
             self.metrics.counter("g6_influx_points_dropped_total").labels(reason="spool_full").inc(

@@ -1,0 +1,242 @@
+"""The InfluxDB sink against a real influxd (issue 13; SPEC §2 "InfluxDB sink"): every CSV
+row is one point, field by field; an outage, a hang, a crash of the server or of g6 loses
+nothing and duplicates nothing; a full spool drops and counts; bad credentials are one line."""
+
+from __future__ import annotations
+
+import csv
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from .influx_server import InfluxServer
+from .support import clean_env, run_g6
+from .test_panels_support import START_ISO
+
+INT_COLUMNS = {"ce_vol", "pe_vol", "ce_oi", "pe_oi", "expiries_expected", "expiries_collected"}
+INT_COLUMNS |= {"expected_mask", "collected_mask", "missing_mask"}
+
+
+def database() -> str:
+    return f"t{uuid.uuid4().hex[:12]}"
+
+
+def csv_rows(root: Path) -> tuple[int, int]:
+    """(option rows, overview rows) of a CSV tree."""
+    option = overview = 0
+    for path in root.rglob("*.csv"):
+        n = len(path.read_text(encoding="utf-8").splitlines()) - 1
+        if "overview" in path.relative_to(root).parts:
+            overview += n
+        else:
+            option += n
+    return option, overview
+
+
+def counts(server: InfluxServer, db: str) -> tuple[int, int]:
+    return server.count("g6_option", db), server.count("g6_overview", db)
+
+
+def env_for(server: InfluxServer | str, db: str, **extra: str) -> dict[str, str]:
+    url = server if isinstance(server, str) else server.url
+    return clean_env(G6_INFLUX_URL=url, G6_INFLUX_DATABASE=db, **extra)
+
+
+def closed_port() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 30.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return condition()
+
+
+SIM = ("simulate", "--csv-dir", "csv", "--panels-dir", "panels", "--start", START_ISO)
+
+
+@pytest.mark.slow
+def test_simulate_writes_one_point_per_csv_row_field_by_field(
+    tmp_path: Path, influx: InfluxServer
+) -> None:
+    db = database()
+    run = run_g6(*SIM, "--cycles", "20", cwd=tmp_path, env=env_for(influx, db))
+    assert run.returncode == 0, run.stderr
+    assert run.stderr == ""
+    assert counts(influx, db) == csv_rows(tmp_path / "csv") == (20 * 336, 20 * 4)
+
+    path = tmp_path / "csv" / "BANKNIFTY" / "next_week" / "+100"
+    (day,) = list(path.iterdir())
+    with day.open(encoding="utf-8") as f:
+        expected = list(csv.DictReader(f))
+    points = influx.rows(
+        "SELECT * FROM g6_option WHERE \"index\"='BANKNIFTY' AND expiry_tag='next_week' "
+        "AND \"offset\"='+100' ORDER BY time",
+        db,
+    )
+    assert len(points) == len(expected) == 20
+    for point, row in zip(points, expected, strict=True):
+        from datetime import datetime
+
+        assert point["time"] == int(datetime.fromisoformat(row["timestamp"]).timestamp())
+        for column, cell in row.items():
+            if column == "timestamp":
+                continue
+            if column in ("index", "expiry_tag", "expiry_date", "offset"):
+                assert point[column] == cell, column
+            elif cell == "":
+                assert point[column] is None, column
+            elif column in INT_COLUMNS:
+                assert point[column] == int(cell) and isinstance(point[column], int), column
+            else:
+                assert point[column] == float(cell), column
+
+    again = run_g6(*SIM, "--cycles", "20", cwd=tmp_path, env=env_for(influx, db))
+    assert again.returncode == 0, again.stderr  # re-running the interval: CSV skips, the
+    assert counts(influx, db) == csv_rows(tmp_path / "csv")  # server overwrites: no duplicate
+
+
+@pytest.mark.slow
+def test_a_dead_server_spools_and_the_next_run_replays_everything(
+    tmp_path: Path, influx: InfluxServer
+) -> None:
+    db = database()
+    influx.create_database(db)
+    down = run_g6(*SIM, "--cycles", "5", cwd=tmp_path, env=env_for(closed_port(), db))
+    assert down.returncode == 0, down.stderr  # nothing lost: the points wait on disk
+    assert "points are spooled until the server answers" in down.stderr
+    assert "1700 points remain spooled in data/influx_spool" in down.stderr
+    segments = sorted((tmp_path / "data" / "influx_spool").glob("*.lp"))
+    assert len(segments) == 5 and all(p.stat().st_size > 0 for p in segments)
+    assert counts(influx, db) == (0, 0)
+
+    later = ("--start", "2026-11-26T10:15")
+    up = run_g6(*SIM[:-2], *later, "--cycles", "2", cwd=tmp_path, env=env_for(influx, db))
+    assert up.returncode == 0, up.stderr
+    assert "1700 points from an earlier run are spooled" in up.stderr
+    assert counts(influx, db) == csv_rows(tmp_path / "csv") == (7 * 336, 7 * 4)
+    assert list((tmp_path / "data" / "influx_spool").glob("*.lp")) == []
+
+
+@pytest.mark.slow
+def test_g6_killed_with_a_full_spool_replays_it_after_a_restart(
+    tmp_path: Path, influx: InfluxServer
+) -> None:
+    db = database()
+    influx.create_database(db)
+    args = ["collect", "--interval", "0.5", "--ignore-market-hours", "--metrics-port", "0"]
+    args += ["--csv-dir", "csv", "--panels-dir", "panels", "--json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "g6runtime", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env_for(closed_port(), db),
+    )
+    assert proc.stdout is not None
+    for _ in range(3):
+        assert json.loads(proc.stdout.readline())["ok"] is True
+    proc.send_signal(signal.SIGKILL)  # mid-run, mid-outage: no drain, no goodbye
+    proc.wait(timeout=10)
+    spooled = sum(
+        int(p.name.split("-")[1][:9]) for p in (tmp_path / "data" / "influx_spool").glob("*.lp")
+    )
+    assert spooled >= 3 * 340
+
+    up = run_g6(*SIM[:-2], "--start", "2026-11-27T09:15", cwd=tmp_path, env=env_for(influx, db))
+    assert up.returncode == 0, up.stderr
+    assert counts(influx, db) == csv_rows(tmp_path / "csv")
+
+
+@pytest.mark.slow
+def test_a_full_spool_drops_counts_and_fails_the_run(tmp_path: Path) -> None:
+    config = tmp_path / "g6.yaml"
+    config.write_text("storage:\n  influx:\n    spool_max_mb: 0.3\n", encoding="utf-8")
+    run = run_g6(
+        *SIM, "--cycles", "5", "--config", "g6.yaml", "--metrics-out", "m.prom",
+        cwd=tmp_path, env=env_for(closed_port(), "g6"),
+    )  # fmt: skip
+    assert run.returncode == 2
+    failed = [line for line in run.stderr.splitlines() if "influx output failed" in line]
+    assert failed == [
+        "g6: cycle 3: influx output failed: the Influx spool data/influx_spool is full "
+        "(storage.influx.spool_max_mb 0.3): 340 points dropped"
+    ]
+    assert len(list((tmp_path / "data" / "influx_spool").glob("*.lp"))) == 2
+    text = (tmp_path / "m.prom").read_text(encoding="utf-8")
+    assert 'g6_influx_points_dropped_total{reason="spool_full"} 340.0' in text
+    assert csv_rows(tmp_path / "csv") == (3 * 336, 3 * 4)  # the CSV of cycle 3 is written
+
+
+@pytest.mark.slow
+def test_wrong_credentials_are_one_line_and_exit_2_before_any_cycle(
+    tmp_path: Path, influx_factory: Callable[..., InfluxServer]
+) -> None:
+    server = influx_factory(auth=True)
+    secret = "not-the-password-7Q"
+    env = env_for(server, "g6", G6_INFLUX_USERNAME="admin", G6_INFLUX_PASSWORD=secret)
+    run = run_g6(*SIM, "--cycles", "2", cwd=tmp_path, env=env)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("g6: ")
+    assert "G6_INFLUX_USERNAME" in run.stderr and secret not in run.stderr
+    assert not (tmp_path / "csv").exists()
+
+
+@pytest.mark.slow
+def test_a_hung_then_crashed_server_loses_nothing_and_cycles_keep_pace(
+    tmp_path: Path, influx_factory: Callable[..., InfluxServer]
+) -> None:
+    server = influx_factory()
+    db = "g6"
+    server.create_database(db)
+    (tmp_path / "g6.yaml").write_text(
+        "storage:\n  influx:\n    timeout_seconds: 1\n", encoding="utf-8"
+    )
+    args = ["collect", "--interval", "1", "--cycles", "9", "--ignore-market-hours"]
+    args += ["--metrics-port", "0", "--csv-dir", "csv", "--panels-dir", "panels", "--json"]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "g6runtime", *args, "--config", "g6.yaml"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env_for(server, db),
+    )
+    assert proc.stdout is not None
+    cycles = []
+
+    def cycle() -> dict[str, object]:
+        assert proc.stdout is not None
+        c: dict[str, object] = json.loads(proc.stdout.readline())
+        cycles.append(c)
+        return c
+
+    cycle()
+    server.pause()  # a hang: requests time out
+    cycle(), cycle()
+    server.resume()
+    server.kill()  # a crash: connections refused
+    cycle(), cycle()
+    server.restart()
+    for _ in range(4):
+        cycle()
+    assert proc.wait(timeout=30) == 0, proc.stderr.read() if proc.stderr else ""
+    assert [c["cycle"] for c in cycles] == list(range(1, 10))
+    assert all(c["ok"] for c in cycles)
+    assert max(float(c["ms"]) for c in cycles[1:]) < 800  # within the 0.8 s SLA: never waited
+    assert wait_for(lambda: counts(server, db) == csv_rows(tmp_path / "csv"))
+    assert csv_rows(tmp_path / "csv") == (9 * 336, 9 * 4)
