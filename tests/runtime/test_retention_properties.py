@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -136,6 +137,7 @@ def _decorate(root: Path, base: Path, links: list[str], foreign: list[str], now:
         (leaf / name).write_text("foreign")
 
 
+@pytest.mark.slow  # 100 random trees: ~5-13 s on a loaded 2-core machine
 @MANY
 @given(
     specs=files,
@@ -206,6 +208,7 @@ STRAYS = st.lists(
 )
 
 
+@pytest.mark.slow
 @PROPS
 @given(specs=files, strays=STRAYS, now=any_instant, max_age=st.integers(0, 60))
 def test_a_root_that_is_not_a_g6_tree_is_refused_untouched(
