@@ -26,6 +26,13 @@ as something else, never dropped silently):
   containing one survives exactly;
 * a measurement starting with ``#`` (the server takes the line as a comment and stores
   nothing, yet answers 204);
+* a measurement or field key starting with a tab or NUL: the parser skips them as it skips
+  spaces, and only the space has an escape;
+* a field key with a backslash right before a comma, equals sign or space, and a tag key
+  or value with a backslash right before a space: the server's scanners pair a backslash with
+  whatever follows it, so the escape after it goes unseen (the field key ends early; the
+  line splitter takes the tag set for ended and, with a ``"`` in a later tag, swallows the
+  next line of the batch);
 * an empty measurement, tag key or field key, the key ``time`` (reserved: the server drops
   the point), an empty field set, a non-finite float (NaN and ±inf have no literal: leave
   such fields out), an integer outside 64 bits, a value of another type.
@@ -49,6 +56,8 @@ _INT64_MAX = 2**63 - 1
 _SECONDS_MIN = -9_223_372_035
 _SECONDS_MAX = 9_223_372_035
 
+# The parser skips these (with the space) before a measurement and before a field set.
+_SKIPPED = ("\t", "\x00")
 _MEASUREMENT = str.maketrans({",": "\\,", " ": "\\ "})
 _TAG = str.maketrans({",": "\\,", "=": "\\=", " ": "\\ "})
 _FIELD_KEY = str.maketrans({",": "\\,", "=": "\\=", " ": "\\ ", '"': '\\"'})
@@ -79,12 +88,25 @@ def escape_measurement(name: str) -> str:
         raise LineProtocolError(
             f"line protocol: measurement {name!r} starts with '#' (the line would be a comment)"
         )
+    if name[0] in _SKIPPED:
+        raise LineProtocolError(
+            f"line protocol: measurement {name!r} starts with a tab or NUL, which the server skips"
+        )
     return name.translate(_MEASUREMENT)
+
+
+def _check_tag(text: str, what: str) -> None:
+    _check_name(text, what)
+    if "\\ " in text:
+        raise LineProtocolError(
+            f"line protocol: {what} {text!r} has a backslash before a space, which the"
+            " server's line splitter reads as the end of the tag set"
+        )
 
 
 def escape_tag_key(key: str) -> str:
     """``key`` escaped as a tag key (comma, equals sign, space)."""
-    _check_name(key, "tag key")
+    _check_tag(key, "tag key")
     if key == "time":
         raise LineProtocolError("line protocol: 'time' is reserved and cannot be a tag key")
     return key.translate(_TAG)
@@ -92,7 +114,7 @@ def escape_tag_key(key: str) -> str:
 
 def escape_tag_value(value: str) -> str:
     """``value`` escaped as a tag value (comma, equals sign, space); it must not be empty."""
-    _check_name(value, "tag value")
+    _check_tag(value, "tag value")
     return value.translate(_TAG)
 
 
@@ -101,6 +123,15 @@ def escape_field_key(key: str) -> str:
     _check_name(key, "field key")
     if key == "time":
         raise LineProtocolError("line protocol: 'time' is reserved and cannot be a field key")
+    if key[0] in _SKIPPED:
+        raise LineProtocolError(
+            f"line protocol: field key {key!r} starts with a tab or NUL, which the server skips"
+        )
+    if "\\" in key and any(f"\\{c}" in key for c in ",= "):
+        raise LineProtocolError(
+            f"line protocol: field key {key!r} has a backslash before ',', '=' or ' ',"
+            " which cannot be escaped"
+        )
     return key.translate(_FIELD_KEY)
 
 
