@@ -25,25 +25,23 @@ __all__ = [
 ]
 
 
-def positive_int(text: str) -> int:
+def _integer(text: str, low: int, high: int, what: str) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"must be {what}, got {value}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _integer(text, 1, 2**63, ">= 1")
 
 
 def non_negative_int(text: str) -> int:
     """0..100000 (a number of days)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if not 0 <= value <= 100_000:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 100000, got {value}")
-    return value
+    return _integer(text, 0, 100_000, "between 0 and 100000")
 
 
 def positive_float(text: str) -> float:
@@ -57,13 +55,7 @@ def positive_float(text: str) -> float:
 
 
 def port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be a port number 0..65535, got {value}")
-    return value
+    return _integer(text, 0, 65535, "a port number 0..65535")
 
 
 def iso_start(text: str) -> datetime:

@@ -8,13 +8,12 @@ import logging
 import signal
 import time
 from datetime import datetime
-from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, StorageError
 from . import argtypes
-from .common import add_common, settings
+from .common import add_common, add_folders, add_market, settings
 from .cycles import cycle_summary, line, log_cycle
 
 if TYPE_CHECKING:
@@ -38,27 +37,12 @@ def register(sub: Any) -> None:
         help="market-data provider (default: synthetic)",
     )
     p.add_argument(
-        "--interval",
-        type=argtypes.positive_float,
-        metavar="S",
-        help="seconds between cycles (default: config interval_seconds, 60)",
-    )
-    p.add_argument(
         "--cycles",
         type=argtypes.positive_int,
         help="stop after N cycles (default: run until stopped)",
     )
-    p.add_argument(
-        "--csv-dir", type=Path, help="root of the CSV tree (default: config csv_dir, data/g6_data)"
-    )
-    p.add_argument(
-        "--panels-dir",
-        type=Path,
-        help="folder of the JSON panels (default: config panels_dir, data/panels)",
-    )
-    p.add_argument(
-        "--seed", type=int, help="seed of the synthetic market (default: config seed, 42)"
-    )
+    add_folders(p)
+    add_market(p, "seconds between cycles")
     p.add_argument(
         "--metrics-port",
         type=argtypes.port,
@@ -103,10 +87,6 @@ def _check_panels(runtime: Runtime, s: Settings) -> None:
         log.error("panels integrity: %s", report.headline())
 
 
-def _retention_line(text: str) -> None:
-    logging.getLogger("g6runtime.retention").info("%s", text.removeprefix("g6: "))
-
-
 def run(args: argparse.Namespace) -> int:
     from ..market.calendar import IST, is_market_open, next_open
     from ..metrics.http import serve
@@ -117,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     runtime = Runtime.from_settings(s)
     if s.resilience.faults:
         log.warning("resilience.faults apply to g6 simulate only")
-    retention = AutoPrune(s, runtime.metrics, emit=_retention_line)
+    retention = AutoPrune(s, runtime.metrics)
     stop = _Stop()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

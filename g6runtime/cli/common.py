@@ -20,7 +20,15 @@ from ..errors import ConfigError
 if TYPE_CHECKING:
     from ..config import Settings
 
-__all__ = ["FLAG_KEYS", "add_common", "add_logging", "check_output_file", "settings"]
+__all__ = [
+    "FLAG_KEYS",
+    "add_common",
+    "add_folders",
+    "add_logging",
+    "add_market",
+    "check_output_file",
+    "settings",
+]
 
 _config_log = logging.getLogger("g6runtime.config")
 
@@ -54,6 +62,33 @@ def add_logging(p: argparse.ArgumentParser) -> None:
         choices=("text", "json"),
         default="text",
         help="diagnostics on stderr as 'g6: ...' lines or one JSON object per line (default: text)",
+    )
+
+
+def add_folders(p: argparse.ArgumentParser) -> None:
+    """``--csv-dir`` and ``--panels-dir``: where a cycle's outputs go."""
+    p.add_argument(
+        "--csv-dir", type=Path, help="root of the CSV tree (default: config csv_dir, data/g6_data)"
+    )
+    p.add_argument(
+        "--panels-dir",
+        type=Path,
+        help="folder of the JSON panels (default: config panels_dir, data/panels)",
+    )
+
+
+def add_market(p: argparse.ArgumentParser, interval: str) -> None:
+    """``--interval`` (``interval`` says what it means here) and ``--seed``."""
+    from .argtypes import positive_float
+
+    p.add_argument(
+        "--interval",
+        type=positive_float,
+        metavar="S",
+        help=f"{interval} (default: config interval_seconds, 60)",
+    )
+    p.add_argument(
+        "--seed", type=int, help="seed of the synthetic market (default: config seed, 42)"
     )
 
 

@@ -2,7 +2,10 @@
 
 ``scan`` reports and exits 0. ``prune`` removes and exits 0, or 2 with one line on
 stderr when it refuses (not a G6 tree, locked, audit log unusable) or a removal
-failed. ``--max-age-days`` wins over the config's ``retention.max_age_days``; the
+failed. With ``retention.prune_influx`` both also handle the InfluxDB points before the
+same cutoff (``g6runtime.retention.influx``): ``scan`` counts them (a failure is a warning,
+exit 0), ``prune`` deletes them after the CSV day-files (a failure: one line, exit 2).
+``--max-age-days`` wins over the config's ``retention.max_age_days``; the
 ``enabled``/``dry_run`` keys govern the automatic pruning inside ``g6 collect``
 only, never this explicit command.
 """
@@ -14,7 +17,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +26,7 @@ from .common import add_common
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..retention.influx import InfluxReport
 
 log = logging.getLogger("g6runtime.retention")
 
@@ -40,7 +44,9 @@ def _clock() -> datetime:
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("retention", help="report or remove CSV day-files past their age")
+    parser = sub.add_parser(
+        "retention", help="report or remove CSV day-files (and Influx points) past their age"
+    )
     actions = parser.add_subparsers(dest="action", required=True, metavar="{scan,prune}")
     for name, text in _HELP.items():
         p = actions.add_parser(name, help=text, description=text)
@@ -77,10 +83,29 @@ def _emit(
     print(json.dumps(data(), indent=2) if args.json else "\n".join(lines()), flush=True)
 
 
+def _influx(
+    s: Settings, csv_dir: Path, today: date, cutoff: date, *, dry_run: bool
+) -> InfluxReport | None:
+    """The Influx part (``retention.prune_influx``) on the CSV part's very cutoff."""
+    if not s.retention.prune_influx:
+        return None
+    from ..retention.influx import prune_influx
+
+    return prune_influx(
+        s.influx,
+        csv_dir,
+        today,
+        cutoff,
+        _clock(),
+        protect_today=s.retention.protect_today,
+        dry_run=dry_run,
+    )
+
+
 def scan(args: argparse.Namespace) -> int:
     from ..retention.report import (
-        INFLUX_NOTE,
         TerminalProgress,
+        influx_lines,
         influx_status,
         scan_json,
         scan_lines,
@@ -94,35 +119,47 @@ def scan(args: argparse.Namespace) -> int:
         report = scan_tree(csv_dir, days, _clock, progress=progress if progress.enabled else None)
     finally:
         progress.done()
-    influx = influx_status(s.retention)
-    _emit(args, lambda: scan_json(report, influx), lambda: scan_lines(report))
+    influx = _influx(s, csv_dir, report.today, report.cutoff, dry_run=True)
+    _emit(
+        args,
+        lambda: scan_json(report, influx_status(s.retention, influx)),
+        lambda: scan_lines(report) + influx_lines(influx),
+    )
     refusal = refusal_message(report)
     if refusal is not None:
         log.warning("retention: warning: prune would refuse: %s", refusal)
-    if s.retention.prune_influx:
-        log.warning("retention: warning: %s", INFLUX_NOTE)
+    if influx is not None and influx.error is not None:
+        log.warning("retention: warning: Influx points not counted: %s", influx.error)
     return 0
 
 
 def prune(args: argparse.Namespace) -> int:
     from ..retention.prune import prune as prune_tree
     from ..retention.report import (
-        INFLUX_NOTE,
         TerminalProgress,
+        influx_lines,
         influx_status,
         prune_json,
         prune_lines,
     )
+    from ..retention.scan import today_and_cutoff
 
     s, csv_dir, days = _inputs(args)
-    influx = influx_status(s.retention)
-    if s.retention.prune_influx:
-        log.warning("retention: warning: %s", INFLUX_NOTE)
+    if s.retention.prune_influx:  # a missing storage.influx.url: one line, before any removal
+        from ..retention.influx import client_for
+
+        client_for(s.influx).close()
     if not s.retention.prune_csv:
+        today, cutoff = today_and_cutoff(_clock, days)
+        influx = _influx(s, csv_dir, today, cutoff, dry_run=False)
         note = "retention.prune_csv is false in the config: CSV day-files are not pruned"
-        data = {"root": str(csv_dir), "prune_csv": False, "influx": influx}
-        _emit(args, lambda: data, lambda: [note])
-        return 0
+        data = {
+            "root": str(csv_dir),
+            "prune_csv": False,
+            "influx": influx_status(s.retention, influx),
+        }
+        _emit(args, lambda: data, lambda: [note, *influx_lines(influx)])
+        return _influx_failed(influx)
     progress = TerminalProgress(sys.stderr)
     try:
         result = prune_tree(
@@ -134,9 +171,22 @@ def prune(args: argparse.Namespace) -> int:
         )
     finally:
         progress.done()
-    _emit(args, lambda: prune_json(result, influx), lambda: prune_lines(result))
+    influx = _influx(s, csv_dir, result.scan.today, result.scan.cutoff, dry_run=False)
+    _emit(
+        args,
+        lambda: prune_json(result, influx_status(s.retention, influx)),
+        lambda: prune_lines(result) + influx_lines(influx),
+    )
+    status = _influx_failed(influx)
     if result.errors:
         more = f" (and {len(result.errors) - 1} more)" if len(result.errors) > 1 else ""
         log.error("retention prune: %s%s", result.errors[0], more)
         return 2
-    return 0
+    return status
+
+
+def _influx_failed(influx: InfluxReport | None) -> int:
+    if influx is None or influx.error is None:
+        return 0
+    log.error("retention prune: Influx: %s", influx.error)
+    return 2

@@ -11,7 +11,7 @@ from typing import Any
 from ..errors import ConfigError, StorageError
 from ..resilience.fault_syntax import SYNTAX
 from . import argtypes
-from .common import add_common, check_output_file, settings
+from .common import add_common, add_folders, add_market, check_output_file, settings
 from .cycles import cycle_summary, failed_line, line, log_cycle
 
 
@@ -26,29 +26,14 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--cycles", type=argtypes.positive_int, default=1, help="cycles to run (default: 1)"
     )
-    p.add_argument(
-        "--csv-dir", type=Path, help="root of the CSV tree (default: config csv_dir, data/g6_data)"
-    )
-    p.add_argument(
-        "--panels-dir",
-        type=Path,
-        help="folder of the JSON panels (default: config panels_dir, data/panels)",
-    )
+    add_folders(p)
     p.add_argument(
         "--start",
         type=argtypes.iso_start,
         metavar="ISO",
         help="first cycle, ISO 8601; without an offset Asia/Kolkata (default: today 09:15 IST)",
     )
-    p.add_argument(
-        "--interval",
-        type=argtypes.positive_float,
-        metavar="S",
-        help="simulated seconds per cycle (default: config interval_seconds, 60)",
-    )
-    p.add_argument(
-        "--seed", type=int, help="seed of the synthetic market (default: config seed, 42)"
-    )
+    add_market(p, "simulated seconds per cycle")
     p.add_argument(
         "--metrics-out",
         type=Path,

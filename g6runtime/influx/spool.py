@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StorageError
+from ..storage.atomic import fsync_path
 
 __all__ = ["Segment", "Spool"]
 
@@ -145,16 +146,8 @@ class Spool:
         """fsync the segment and the folder (once): it now survives a power cut."""
         if segment.sequence in self._durable or not segment.path.exists():
             return
-        fd = os.open(segment.path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        folder = os.open(self.folder, os.O_RDONLY)
-        try:
-            os.fsync(folder)
-        finally:
-            os.close(folder)
+        fsync_path(segment.path)
+        fsync_path(self.folder)
         self._durable.add(segment.sequence)
 
     def remove(self, segments: list[Segment]) -> None:
