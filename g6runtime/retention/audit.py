@@ -8,6 +8,11 @@ line is one ``write()`` of the whole line, so concurrent appends never interleav
 Fields: ``time`` (ISO 8601, Asia/Kolkata), ``event`` (``remove_file`` or
 ``remove_dir``), ``path`` (relative to the root), ``bytes``, ``date`` (from the
 file name; null for a folder), ``reason``, ``root`` and ``run`` (one id per prune).
+An Influx prune (``retention.prune_influx``) appends one ``influx_delete`` entry: ``time``,
+``event``, ``url``, ``database``, ``date`` (the first kept day), ``cutoff`` (its 00:00
+Asia/Kolkata as RFC 3339 UTC), ``measurements`` (per measurement ``before``, ``deleted``,
+``after``), ``deleted``, ``reason``, ``error`` (null, or the line that stopped it), ``root``
+and ``run``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import json
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from ..errors import StorageError
 from ..market.calendar import IST
@@ -35,19 +41,18 @@ class AuditLog:
     def record(
         self, now: datetime, event: str, path: str, size: int, day: str | None, reason: str
     ) -> None:
-        line = json.dumps(
-            {
-                "time": now.astimezone(IST).isoformat(timespec="seconds"),
-                "event": event,
-                "path": path,
-                "bytes": size,
-                "date": day,
-                "reason": reason,
-                "root": str(self._root),
-                "run": self._run,
-            },
-            separators=(",", ":"),
+        self._append(
+            now, {"event": event, "path": path, "bytes": size, "date": day, "reason": reason}
         )
+
+    def record_influx(self, now: datetime, fields: dict[str, Any]) -> None:
+        """The ``influx_delete`` entry of an Influx prune (see the module docstring)."""
+        self._append(now, {"event": "influx_delete", **fields})
+
+    def _append(self, now: datetime, fields: dict[str, Any]) -> None:
+        entry = {"time": now.astimezone(IST).isoformat(timespec="seconds"), **fields}
+        entry.update(root=str(self._root), run=self._run)
+        line = json.dumps(entry, separators=(",", ":"))
         data = (line + "\n").encode("utf-8")
         try:
             written = os.write(self._fd, data)

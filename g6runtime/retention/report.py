@@ -1,4 +1,4 @@
-"""What retention tells people: text, JSON, the Influx note and a terminal progress line."""
+"""What retention tells people: text, JSON (the CSV and Influx parts) and a progress line."""
 
 from __future__ import annotations
 
@@ -10,19 +10,42 @@ from ..config import RetentionSettings
 from .scan import ScanReport
 
 if TYPE_CHECKING:
+    from .influx import InfluxReport
     from .prune import PruneReport
 
-INFLUX_NOTE = (
-    "retention.prune_influx is true, but G6 has no Influx sink yet: nothing is pruned "
-    "in Influx (only CSV day-files are handled)"
-)
 
-
-def influx_status(settings: RetentionSettings) -> dict[str, Any]:
-    """Never pretend: a requested Influx prune is reported as not available."""
-    if not settings.prune_influx:
+def influx_status(settings: RetentionSettings, report: InfluxReport | None) -> dict[str, Any]:
+    """The ``influx`` block of the JSON: off, or the Influx part's counts (or its error)."""
+    if not settings.prune_influx or report is None:
         return {"requested": False, "status": "off"}
-    return {"requested": True, "status": "not_available", "message": INFLUX_NOTE}
+    return report.as_json()
+
+
+def influx_lines(report: InfluxReport | None) -> list[str]:
+    """The Influx part of the text report, under the CSV part (nothing when it is off)."""
+    if report is None:
+        return []
+    where = f"influx  {report.url} database {report.database!r}"
+    if report.cutoff is None:
+        return [
+            f"{where}: cutoff {report.cutoff_date} precedes any InfluxDB time: no point expires"
+        ]
+    head = f"{where}: points before {report.cutoff} (00:00 Asia/Kolkata {report.cutoff_date})"
+    if not report.before:
+        return [f"{head}: not counted ({report.error or 'no answer'})"]
+    per = ", ".join(f"{m} {n:,}" for m, n in report.before.items())
+    lines = [f"{head}: {report.points:,} ({per})"]
+    if report.dry_run:
+        return lines
+    if not report.after:
+        lines.append(f"influx  deleted: unknown ({report.error})")
+        return lines
+    per = ", ".join(f"{m} {report.deleted(m):,}" for m in report.after)
+    left = sum(report.after.values())
+    lines.append(
+        f"influx  deleted {report.deleted_total:,} points ({per}); {left:,} left before it"
+    )
+    return lines
 
 
 def _files(items: list[tuple[str, str, int]]) -> list[dict[str, Any]]:

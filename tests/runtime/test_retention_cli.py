@@ -143,19 +143,23 @@ def test_in_process_prune_with_config_and_override(
     assert set(day_files(snapshot(root)).values()) == {TODAY.isoformat(), day_text(TODAY, 1)}
 
 
-def test_prune_influx_is_reported_as_not_available(
+def test_prune_influx_without_a_url_is_one_config_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], fixed_clock: None
 ) -> None:
     overview_file(tmp_path / "data", "NIFTY", "2001-01-01")
     config = tmp_path / "g6.yaml"
     config.write_text("retention:\n  prune_influx: true\n")
     argv = ["retention", "prune", "--config", str(config), "--csv-dir", str(tmp_path / "data")]
-    assert main([*argv, "--json"]) == 0
+    assert main([*argv, "--json"]) == 2
     captured = capsys.readouterr()
-    assert json.loads(captured.out)["influx"]["status"] == "not_available"
-    assert "no Influx sink yet" in captured.err and captured.err.count("\n") == 1
-    assert main(["retention", "scan", "--config", str(config), "--csv-dir", str(tmp_path)]) == 0
-    assert "no Influx sink yet" in capsys.readouterr().err
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "storage.influx.url (G6_INFLUX_URL) is not set" in captured.err
+    assert (tmp_path / "data" / "overview" / "NIFTY" / "2001-01-01.csv").exists()
+    scan = ["retention", "scan", "--config", str(config), "--csv-dir", str(tmp_path / "data")]
+    assert main([*scan, "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["influx"]["status"] == "error"
+    assert "storage.influx.url (G6_INFLUX_URL) is not set" in captured.err
 
 
 def test_prune_csv_false_removes_nothing(
@@ -195,33 +199,42 @@ def _settings(root: Path, **retention: bool) -> Settings:
     return Settings(csv_dir=root, retention=RetentionSettings(**retention))
 
 
-def test_auto_prune_is_off_and_dry_by_default(tmp_path: Path) -> None:
+def _lines(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "g6runtime.retention"]
+
+
+def test_auto_prune_is_off_and_dry_by_default(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     sample_tree(tmp_path)
     before = snapshot(tmp_path)
-    lines: list[str] = []
     metrics = build_registry(load_spec())
-    assert AutoPrune(_settings(tmp_path), metrics, lines.append).tick(EVENING_UTC) is None
-    dry = AutoPrune(_settings(tmp_path, enabled=True), metrics, lines.append)
+    caplog.set_level("INFO", logger="g6runtime.retention")
+    assert AutoPrune(_settings(tmp_path), metrics).tick(EVENING_UTC) is None
+    dry = AutoPrune(_settings(tmp_path, enabled=True), metrics)
     result = dry.tick(EVENING_UTC)
     assert result is not None and result.dry_run and result.scan.candidates == 20
     assert snapshot(tmp_path) == before
-    assert lines == [
-        "g6: retention (cutoff 2026-10-13, max_age_days 45): dry run, 20 day-files "
+    assert _lines(caplog) == [
+        "retention (cutoff 2026-10-13, max_age_days 45): dry run, 20 day-files "
         "(1,152 bytes (1.1 KiB)) would be removed"
     ]
     assert metrics.registry.get_sample_value("g6_retention_candidate_files") == 20
 
 
-def test_auto_prune_runs_once_per_ist_day_and_survives_refusals(tmp_path: Path) -> None:
+def test_auto_prune_runs_once_per_ist_day_and_survives_refusals(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     sample_tree(tmp_path)
-    lines: list[str] = []
     metrics = build_registry(load_spec())
-    auto = AutoPrune(_settings(tmp_path, enabled=True, dry_run=False), metrics, lines.append)
-    assert auto.tick(EVENING_UTC) is not None and "removed 20 day-files" in lines[-1]
+    caplog.set_level("INFO", logger="g6runtime.retention")
+    auto = AutoPrune(_settings(tmp_path, enabled=True, dry_run=False), metrics)
+    assert auto.tick(EVENING_UTC) is not None and "removed 20 day-files" in _lines(caplog)[-1]
     assert auto.tick(EVENING_UTC + timedelta(hours=3)) is None  # same IST day
     (tmp_path / "stray.txt").write_text("x")
     assert auto.tick(EVENING_UTC + timedelta(days=1)) is None
-    assert lines[-1].startswith("g6: retention skipped: refusing to prune")
+    assert _lines(caplog)[-1].startswith("retention skipped: refusing to prune")
+    assert caplog.records[-1].levelname == "WARNING"
     errors = metrics.registry.get_sample_value(
         "g6_errors_total", {"component": "retention", "category": "storage"}
     )

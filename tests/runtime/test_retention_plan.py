@@ -230,7 +230,7 @@ def test_prune_removes_exactly_the_files_scan_lists(
             policy = RetentionSettings(
                 enabled=True, dry_run=False, max_age_days=max_age, protect_today=protect
             )
-            done = AutoPrune(Settings(csv_dir=root, retention=policy), _metrics(), lambda _: None)
+            done = AutoPrune(Settings(csv_dir=root, retention=policy), _metrics())
             result = done.tick(now)
             assert result is not None
         else:
