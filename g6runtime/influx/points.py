@@ -12,9 +12,10 @@ overwrites the same point instead of adding one.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..storage.csv_sink import OPTION_HEADER, OVERVIEW_HEADER, option_line, overview_line
+from ..storage.csv_sink import OPTION_HEADER, OVERVIEW_HEADER, CycleLines, cycle_lines
 from .line_protocol import escape_tag_value
 
 if TYPE_CHECKING:
@@ -47,9 +48,36 @@ def _fields(cells: Sequence[str], names: tuple[tuple[str, str], ...]) -> str:
     )
 
 
+# The usual option line (every cell present, tags that need no escaping) in one %-format:
+# the same text as the general path below, cell for cell.
+_OPTION_TEMPLATE = (
+    f"{OPTION_MEASUREMENT},"
+    + ",".join(f"{tag}=%s" for tag in _OPTION_TAGS)
+    + " "
+    + ",".join(f"{key}%s{suffix}" for key, suffix in _OPTION_FIELDS)
+    + " %d"
+)
+_PLAIN_TAG: dict[str, bool] = {}
+
+
+def _plain(value: str) -> bool:
+    """``value`` needs no escaping as a tag value (cached: tags come from a small set)."""
+    known = _PLAIN_TAG.get(value)
+    if known is None:
+        known = _PLAIN_TAG[value] = bool(value) and escape_tag_value(value) == value
+    return known
+
+
 def option_point(line: str, seconds: int) -> str:
     """The ``g6_option`` point of one option CSV line (header order, newline optional)."""
     cells = line.rstrip("\n").split(",")
+    if "" not in cells and all(_plain(t) for t in cells[1:5]):
+        return _OPTION_TEMPLATE % (*cells[1:], seconds)
+    return option_point_cells(cells, seconds)
+
+
+def option_point_cells(cells: Sequence[str], seconds: int) -> str:
+    """The general path: empty cells left out, tag values escaped."""
     tags = ",".join(
         f"{key}={escape_tag_value(value)}"
         for key, value in zip(_OPTION_TAGS, cells[1:5], strict=True)
@@ -64,9 +92,20 @@ def overview_point(line: str, seconds: int) -> str:
     return f"{OVERVIEW_MEASUREMENT},{tag} {_fields(cells[2:], _OVERVIEW_FIELDS)} {seconds}"
 
 
-def cycle_points(options: Sequence[OptionRow], overview: Sequence[OverviewRow]) -> Iterator[str]:
-    """Every point of a cycle, option rows first (as the CSV sink writes them)."""
-    for row in options:
-        yield option_point(option_line(row), int(row.timestamp.timestamp()))
-    for orow in overview:
-        yield overview_point(overview_line(orow), int(orow.timestamp.timestamp()))
+def cycle_points(
+    options: Sequence[OptionRow],
+    overview: Sequence[OverviewRow],
+    lines: CycleLines | None = None,
+) -> Iterator[str]:
+    """Every point of a cycle, option rows first, from the cycle's CSV ``lines`` (the CSV
+    output's, when it ran; else formatted here the same way)."""
+    if lines is None:
+        lines = cycle_lines(options, overview)
+    seconds: dict[datetime, int] = {}
+    for row, line in zip(options, lines.options, strict=True):
+        ts = seconds.get(row.timestamp)
+        if ts is None:
+            ts = seconds[row.timestamp] = int(row.timestamp.timestamp())
+        yield option_point(line, ts)
+    for orow, line in zip(overview, lines.overview, strict=True):
+        yield overview_point(line, int(orow.timestamp.timestamp()))

@@ -238,7 +238,9 @@ class InfluxOutput:
         from ..outputs import OutputReport
 
         dropped = 0
-        points = cycle_points(outcome.options, outcome.overview)
+        written = outcome.written  # the CSV output's report, with the cycle's lines
+        lines = written.lines if written is not None else None
+        points = cycle_points(outcome.options, outcome.overview, lines)
         for body, count in batches(points, self.settings.batch_points):
             if self.spool.append(body, count) is None:
                 dropped += count

@@ -197,6 +197,8 @@ class WriteStats:
     skipped: dict[str, int] = field(default_factory=dict)
     #: a cycle an earlier crash cut short, rolled back before this one was written
     rolled_back: Rollback | None = None
+    #: the cycle's CSV lines, every row's (written or skipped): other outputs reuse them
+    lines: CycleLines | None = None
 
     def count(self, index: str, created: bool) -> None:
         self.rows_by_index[index] = self.rows_by_index.get(index, 0) + 1
@@ -205,6 +207,24 @@ class WriteStats:
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+class CycleLines(NamedTuple):
+    """A cycle's rows as CSV lines, in the order of the rows (the one formatting)."""
+
+    options: tuple[str, ...]
+    overview: tuple[str, ...]
+
+
+def cycle_lines(options: Sequence[OptionRow], overview: Sequence[OverviewRow]) -> CycleLines:
+    stamps: dict[datetime, str] = {}
+    out = []
+    for row in options:
+        ts = stamps.get(row.timestamp)
+        if ts is None:
+            ts = stamps[row.timestamp] = stamp(row.timestamp)
+        out.append(option_line(row, ts))
+    return CycleLines(tuple(out), tuple(overview_line(o) for o in overview))
 
 
 class _Append(NamedTuple):
@@ -231,11 +251,12 @@ class CsvSink:
         self, options: Sequence[OptionRow], overview: Sequence[OverviewRow]
     ) -> WriteStats:
         """Append one cycle's rows, all or none (StorageError when none could be)."""
-        stats = WriteStats()
+        lines = cycle_lines(options, overview)
+        stats = WriteStats(lines=lines)
         lock_fd = journal.lock(self._root)
         try:
             stats.rolled_back = self._recover()
-            appends = self._plan(options, overview, stats)
+            appends = self._plan(options, overview, lines, stats)
             if appends:
                 self._commit(appends)
         finally:
@@ -268,7 +289,11 @@ class CsvSink:
     # --- 2. plan ---------------------------------------------------------------------
 
     def _plan(
-        self, options: Sequence[OptionRow], overview: Sequence[OverviewRow], stats: WriteStats
+        self,
+        options: Sequence[OptionRow],
+        overview: Sequence[OverviewRow],
+        lines: CycleLines,
+        stats: WriteStats,
     ) -> list[_Append]:
         root = self._root
         # a cycle's rows share one timestamp: its text, day and whole second, once
@@ -280,12 +305,12 @@ class CsvSink:
                 stamps[ts] = (stamp(local), local.date().isoformat(), ts.replace(microsecond=0))
             return stamps[ts]
 
+        option_lines, overview_lines = lines
         tail: list[_Append] = []
         held: dict[tuple[str, datetime], str] = {}  # (index, ts) whose overview is not appended
-        for orow in overview:
+        for orow, line in zip(overview, overview_lines, strict=True):
             _, day, whole = when(orow.timestamp)
             rel = f"overview/{orow.index}/{day}.csv"
-            line = overview_line(orow)
             a, why = self._decide(root, rel, orow.index, OVERVIEW_HEADER, line, whole)
             if why is None:
                 tail.append(a)
@@ -293,14 +318,13 @@ class CsvSink:
                 stats.skip(why)
                 held[(orow.index, orow.timestamp)] = why
         head: list[_Append] = []
-        for row in options:
+        for row, line in zip(options, option_lines, strict=True):
             held_why = held.get((row.index, row.timestamp))
             if held_why is not None:
                 stats.skip(held_why)
                 continue
-            ts, day, whole = when(row.timestamp)
+            _, day, whole = when(row.timestamp)
             rel = f"{row.index}/{row.expiry_tag}/{fmt_offset(row.offset)}/{day}.csv"
-            line = option_line(row, ts)
             a, why = self._decide(root, rel, row.index, OPTION_HEADER, line, whole)
             if why is None:
                 head.append(a)

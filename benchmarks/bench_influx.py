@@ -1,0 +1,176 @@
+"""The Influx sink against a local influxd: cycle cost with the sink on vs off, and replay
+throughput against curl posting the same line protocol (the server's limit).
+
+  python benchmarks/bench_influx.py [--rounds 15] [--cycles 20] [--replay-cycles 100]
+
+1. Cycle wall time of the default universe (672 options, CSV and metrics included), the
+   sink off and on, alternating rounds in one process each (``Runtime.from_settings``;
+   the sink's sender thread posts while the next cycles run). Target: on/off median
+   wall <= 1.10 (minimum CPU per cycle quoted beside it).
+2. Replay: a spool of ``--replay-cycles`` cycles' points drained by the sink's sender
+   (gzip, up to batch_points per request) into a fresh database, alternating with
+   ``curl --data-binary @file`` posting the same points as one file into another fresh
+   database. Target: sender points/s >= 0.8 x curl's (best of the rounds each).
+Needs ``influxd`` and ``curl`` on PATH; exits 1 when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from g6runtime.config import InfluxSettings, Settings  # noqa: E402
+from g6runtime.influx.client import InfluxClient  # noqa: E402
+from g6runtime.influx.points import cycle_points  # noqa: E402
+from g6runtime.influx.sink import Sender, batches  # noqa: E402
+from g6runtime.influx.spool import Spool  # noqa: E402
+from g6runtime.market.calendar import IST  # noqa: E402
+from g6runtime.runner import Runtime, build_metrics  # noqa: E402
+from tests.runtime.influx_server import InfluxServer  # noqa: E402
+
+CYCLE_TARGET = 1.10
+REPLAY_TARGET = 0.8
+START = datetime(2026, 11, 26, 9, 15, tzinfo=IST)
+
+
+def cycles(settings: Settings, n: int, offset: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of ``n`` cycles after one warm-up (sink drained at close)."""
+    rt = Runtime.from_settings(settings, outputs=("csv", "influx", "metrics"))
+    base = START + timedelta(days=offset)
+    rt.cycle(0, base)
+    walls, cpus = [], []
+    for i in range(n):
+        c0, t0 = time.process_time(), time.perf_counter()
+        out = rt.cycle(i + 1, base + timedelta(minutes=i + 1))
+        walls.append(time.perf_counter() - t0)
+        cpus.append(time.process_time() - c0)
+        if out.failed_outputs:
+            raise SystemExit(f"bench_influx: {out.storage_error}")
+    rt.close()
+    return walls, cpus
+
+
+def spool_of(folder: Path, n: int) -> tuple[int, bytes]:
+    """A spool of ``n`` cycles' points; also the same points as one body (for curl)."""
+    rt = Runtime.from_settings(replace(Settings(), csv_dir=folder / "csv"), outputs=())
+    spool = Spool(folder / "spool", 10**10)
+    spool.open()
+    whole: list[bytes] = []
+    points = 0
+    for i in range(n):
+        out = rt.cycle(i + 1, START + timedelta(minutes=i))
+        for body, count in batches(cycle_points(out.options, out.overview), 5000):
+            spool.append(body, count)
+            whole.append(body)
+            points += count
+    spool.close()
+    return points, b"".join(whole)
+
+
+def replay(server: InfluxServer, folder: Path, db: str, batch_points: int) -> float:
+    """Seconds for the sender to drain a copy of ``folder``'s spool into ``db``."""
+    work = folder.with_name(folder.name + "-" + db)
+    shutil.copytree(folder, work)
+    client = InfluxClient(server.url, db, None, None, 30.0)
+    client.create_database()
+    spool = Spool(work, 10**10)
+    spool.open()
+    sender = Sender(client, spool, build_metrics(Settings()), batch_points)
+    t0 = time.perf_counter()
+    sender.start()
+    while spool.pending():
+        time.sleep(0.002)
+    seconds = time.perf_counter() - t0
+    sender.stop(0)
+    spool.close()
+    client.close()
+    shutil.rmtree(work)
+    return seconds
+
+
+def curl(server: InfluxServer, body_file: Path, db: str) -> float:
+    server.create_database(db)
+    cmd = ["curl", "-s", "-f", "-XPOST", f"{server.url}/write?db={db}&precision=s"]
+    cmd += ["--data-binary", f"@{body_file}"]
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--cycles", type=int, default=20)
+    ap.add_argument("--replay-cycles", type=int, default=100)
+    args = ap.parse_args()
+    if shutil.which("influxd") is None or shutil.which("curl") is None:
+        print("bench_influx: needs influxd and curl on PATH", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="g6-bench-influx-") as tmp:
+        base = Path(tmp)
+        server = InfluxServer(base / "influxd").start()
+        try:
+            return run(args, base, server)
+        finally:
+            server.stop()
+
+
+def run(args: argparse.Namespace, base: Path, server: InfluxServer) -> int:
+    off = replace(Settings(), csv_dir=base / "off")
+    on = replace(
+        Settings(),
+        csv_dir=base / "on",
+        influx=InfluxSettings(enabled=True, url=server.url, spool_dir=base / "spool"),
+    )
+    walls: dict[str, list[float]] = {"off": [], "on": []}
+    cpus: dict[str, list[float]] = {"off": [], "on": []}
+    for r in range(args.rounds):
+        for name, settings in (("off", off), ("on", on)):
+            w, c = cycles(settings, args.cycles, offset=r)
+            walls[name] += w
+            cpus[name] += c
+    med = {k: statistics.median(v) * 1e3 for k, v in walls.items()}
+    cpu_min = {k: min(v) * 1e3 for k, v in cpus.items()}
+    cycle_ratio = med["on"] / med["off"]
+    print(f"{args.rounds} alternating rounds x {args.cycles} cycles of 672 options")
+    for k in ("off", "on"):
+        print(f"  sink {k:<3}: median wall {med[k]:7.2f} ms, min CPU {cpu_min[k]:7.2f} ms")
+    print(
+        f"  on/off: median wall {cycle_ratio:.3f}, min CPU {cpu_min['on'] / cpu_min['off']:.3f}"
+        f" (target <= {CYCLE_TARGET})"
+    )
+
+    points, body = spool_of(base / "replay", args.replay_cycles)
+    body_file = base / "replay" / "all.lp"
+    body_file.write_bytes(body)
+    ours, theirs = [], []
+    for r in range(args.rounds):
+        ours.append(replay(server, base / "replay" / "spool", f"sender{r}", 5000))
+        theirs.append(curl(server, body_file, f"curl{r}"))
+    rate = points / min(ours)
+    limit = points / min(theirs)
+    replay_ratio = rate / limit
+    print(f"replay of {points} points ({len(body) / 1e6:.1f} MB), best of {args.rounds} each")
+    print(
+        f"  sender: {rate:,.0f} points/s (median {points / statistics.median(ours):,.0f}); "
+        f"curl: {limit:,.0f} points/s (median {points / statistics.median(theirs):,.0f})"
+    )
+    print(f"  sender/curl: {replay_ratio:.3f} (target >= {REPLAY_TARGET})")
+    ok = cycle_ratio <= CYCLE_TARGET and replay_ratio >= REPLAY_TARGET
+    print(f"targets: {'met' if ok else 'MISSED'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
