@@ -139,6 +139,7 @@ def test_newton_step_an_ulp_outside_the_bracket_still_converges() -> None:
     assert int(iv_vec(price, *args).iterations) == res.iterations
 
 
+@pytest.mark.slow  # 1-2 s idle, 12 s on a loaded 2-core machine
 @settings(max_examples=200, deadline=None)
 @given(
     is_call=st.booleans(),
@@ -166,6 +167,7 @@ def test_property_round_trip(
 finite_or_not = st.floats(allow_nan=True, allow_infinity=True)
 
 
+@pytest.mark.slow  # 1-2 s idle, 12 s on a loaded 2-core machine
 @settings(max_examples=200, deadline=None)
 @given(
     price=finite_or_not,
