@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _timing import alternate  # noqa: E402
+from _timing import alternate
 
 TARGET_MS = 150.0
 
