@@ -152,16 +152,16 @@ _INFLUX_STYLE = {"ok": "ok", "retrying": "warn", "failing": "bad"}
 
 
 def _influx(i: Mapping[str, Any] | None) -> list[Line]:
-    """The Influx sink's line (present only when the sink is on)."""
+    """The Influx sink's lines (present only when the sink is on): state and counts, then
+    the last error (if any) on its own line."""
     if not i:
         return []
     state = i["state"].upper() if i["state"] != "ok" else "ok"
-    error = f" {i['last_error']}" if i["last_error"] else ""
-    return [
+    lines: list[Line] = [
         [
             _INDENT,
             ("influx ", ""),
-            (f"{state}{error}", _INFLUX_STYLE.get(i["state"], "bad")),
+            (state, _INFLUX_STYLE.get(i["state"], "bad")),
             (
                 f" · spool {i['spool_points']} points ({i['spool_segments']} files)"
                 f" · {i['points_written']} written · {i['points_dropped']} dropped",
@@ -169,6 +169,9 @@ def _influx(i: Mapping[str, Any] | None) -> list[Line]:
             ),
         ]
     ]
+    if i["last_error"]:
+        lines.append([_INDENT, (f"last error: {i['last_error']}", "dim")])
+    return lines
 
 
 _MODE_STYLE = {"full": "ok", "band": "warn", "aggregates": "bad"}

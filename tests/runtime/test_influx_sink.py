@@ -240,3 +240,24 @@ def test_a_hung_then_crashed_server_loses_nothing_and_cycles_keep_pace(
     assert max(float(c["ms"]) for c in cycles[1:]) < 800  # within the 0.8 s SLA: never waited
     assert wait_for(lambda: counts(server, db) == csv_rows(tmp_path / "csv"))
     assert csv_rows(tmp_path / "csv") == (9 * 336, 9 * 4)
+
+
+@pytest.mark.slow
+def test_the_storage_panel_and_summary_show_the_sink(tmp_path: Path, influx: InfluxServer) -> None:
+    down = run_g6(*SIM, "--cycles", "2", cwd=tmp_path, env=env_for(closed_port(), "g6"))
+    assert down.returncode == 0, down.stderr
+    shown = run_g6("summary", "--panels-dir", "panels", "--json", cwd=tmp_path)
+    sink = json.loads(shown.stdout)["panels"]["storage"]["data"]["influx"]
+    assert sink["spool_points"] == 680 and sink["spool_segments"] == 2
+    assert sink["points_dropped"] == 0 and sink["state"] in ("ok", "retrying")
+    text = run_g6("summary", "--panels-dir", "panels", cwd=tmp_path).stdout
+    (line,) = [x for x in text.splitlines() if "influx" in x]
+    assert "spool 680 points (2 files)" in line and "0 dropped" in line
+
+    (tmp_path / "x").mkdir()
+    off = run_g6(*SIM[:-2], "--start", "2026-11-27T09:15", cwd=tmp_path / "x", env=clean_env())
+    assert off.returncode == 0, off.stderr  # no sink configured: no influx block, no line
+    plain = json.loads(
+        run_g6("summary", "--panels-dir", "panels", "--json", cwd=tmp_path / "x").stdout
+    )
+    assert plain["panels"]["storage"]["data"]["influx"] is None
