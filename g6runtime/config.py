@@ -55,6 +55,18 @@ class InfluxSettings:
 
 
 @dataclass(frozen=True)
+class KiteSettings:
+    """Kite Connect (SPEC §2 "Kite provider"); secrets never in repr or output."""
+
+    api_key: str | None = None
+    api_secret: str | None = field(default=None, repr=False)
+    access_token: str | None = field(default=None, repr=False)
+    token_file: Path = Path("data/kite_token.json")
+    root: str | None = None  # None: the client's default, Kite's public API
+    timeout_seconds: float = 7.0
+
+
+@dataclass(frozen=True)
 class ResilienceSettings:
     """The fault budget, adaptive detail and memory tiers (see g6runtime/resilience)."""
 
@@ -89,6 +101,8 @@ class Settings:
     integrity_every_cycles: int = 10
     max_failed_cycles: int = 3  # storage.max_failed_cycles: g6 collect's consecutive limit
     influx: InfluxSettings = InfluxSettings()
+    provider: str = "synthetic"
+    kite: KiteSettings = KiteSettings()
     retention: RetentionSettings = RetentionSettings()
     resilience: ResilienceSettings = ResilienceSettings()
 
@@ -115,6 +129,13 @@ ENV_VARS: dict[str, str] = {
     "G6_INFLUX_USERNAME": "storage.influx.username",
     "G6_INFLUX_PASSWORD": "storage.influx.password",
     "G6_INFLUX_PASSWORD_FILE": "storage.influx.password_file",
+    "G6_PROVIDER": "provider",
+    "G6_KITE_API_KEY": "kite.api_key",
+    "G6_KITE_API_SECRET": "kite.api_secret",
+    "G6_KITE_API_SECRET_FILE": "kite.api_secret_file",
+    "G6_KITE_ACCESS_TOKEN": "kite.access_token",
+    "G6_KITE_TOKEN_FILE": "kite.token_file",
+    "G6_KITE_ROOT": "kite.root",
 }
 INFLUX_URL_VAR = "G6_INFLUX_URL"  # setting it enables the sink (SPEC §2)
 __all__ = [
@@ -125,6 +146,7 @@ __all__ = [
     "PREFIX",
     "Effective",
     "InfluxSettings",
+    "KiteSettings",
     "ResilienceSettings",
     "RetentionSettings",
     "Settings",
@@ -184,6 +206,13 @@ def _influx_defaults() -> dict[str, Any]:
     return doc
 
 
+def _kite_defaults() -> dict[str, Any]:
+    k = KiteSettings()
+    doc = {f: getattr(k, f) for f in KiteSettings.__dataclass_fields__}
+    doc.update(token_file=str(k.token_file), api_secret_file=None)
+    return doc
+
+
 def _default_values() -> dict[Key, Any]:
     s, r, t = Settings(), ResilienceSettings(), RetentionSettings()
     doc: dict[str, Any] = {
@@ -199,6 +228,8 @@ def _default_values() -> dict[Key, Any]:
         "metrics": {"host": s.metrics_host, "port": s.metrics_port},
         "panels": {"integrity_every_cycles": s.integrity_every_cycles},
         "storage": {"max_failed_cycles": s.max_failed_cycles, "influx": _influx_defaults()},
+        "provider": s.provider,
+        "kite": _kite_defaults(),
         "retention": {f: getattr(t, f) for f in RetentionSettings.__dataclass_fields__},
         "resilience": {
             f: list(v) if isinstance(v, tuple) else v
@@ -315,6 +346,8 @@ def _to_settings(v: Mapping[Key, Any], sources: Mapping[Key, str]) -> Settings:
         integrity_every_cycles=v[("panels", "integrity_every_cycles")],
         max_failed_cycles=v[("storage", "max_failed_cycles")],
         influx=_influx(v, sources),
+        provider=v[("provider",)],
+        kite=_kite(v, sources),
         retention=RetentionSettings(**{k[1]: x for k, x in v.items() if k[0] == "retention"}),
         resilience=_resilience(block),
     )
@@ -345,6 +378,24 @@ def _influx(v: Mapping[Key, Any], sources: Mapping[Key, str]) -> InfluxSettings:
         batch_points=get("batch_points"),
         spool_dir=Path(get("spool_dir")),
         spool_max_mb=get("spool_max_mb"),
+    )
+
+
+def _kite(v: Mapping[Key, Any], sources: Mapping[Key, str]) -> KiteSettings:
+    def get(name: str) -> Any:
+        return v.get(("kite", name))
+
+    secret = get("api_secret")
+    if get("api_secret_file"):
+        origin = sources[("kite", "api_secret_file")]
+        secret = _key_file(origin, get("api_secret_file")).decode("utf-8", "replace")
+    return KiteSettings(
+        api_key=get("api_key"),
+        api_secret=secret,
+        access_token=get("access_token"),
+        token_file=Path(get("token_file")),
+        root=get("root"),
+        timeout_seconds=get("timeout_seconds"),
     )
 
 

@@ -24,6 +24,7 @@ Layer = tuple[Flat, dict[Key, str]]
 _EXCLUSIVE: tuple[tuple[Key, Key], ...] = (
     (("panels", "hmac_key"), ("panels", "hmac_key_file")),
     (("storage", "influx", "password"), ("storage", "influx", "password_file")),
+    (("kite", "api_secret"), ("kite", "api_secret_file")),
 )
 
 

@@ -279,6 +279,8 @@ def test_every_registered_variable_has_an_override_test() -> None:
     from .test_config_influx import INFLUX_CASES
 
     others = {"G6_PANELS_HMAC_KEY_FILE", "G6_INFLUX_PASSWORD_FILE"}
+    others |= {"G6_PROVIDER", "G6_KITE_API_KEY", "G6_KITE_API_SECRET", "G6_KITE_API_SECRET_FILE"}
+    others |= {"G6_KITE_ACCESS_TOKEN", "G6_KITE_TOKEN_FILE", "G6_KITE_ROOT"}  # test_config_kite
     assert set(ENV_CASES) | set(INFLUX_CASES) | others == set(ENV_VARS)
 
 
@@ -418,6 +420,8 @@ def test_settings_fields_are_all_covered_by_the_full_config() -> None:
         "integrity_every_cycles",
         "max_failed_cycles",
         "influx",
+        "provider",
+        "kite",
         "retention",
         "resilience",
     }
