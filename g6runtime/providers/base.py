@@ -2,10 +2,17 @@
 
 A provider answers three questions for an index at an injected instant ``now``
 (an aware datetime): the index level, the listed expiries, and quotes for
-option strikes of one expiry. Failures are typed: ``ProviderError`` for any
-failure of the source, ``ProviderTimeout`` (a ``ProviderError``) when it did not
-answer in time (both from :mod:`g6runtime.errors`, re-exported here). Bad *data*
-is not an error here: it comes back as quotes, and validation downstream judges it.
+option strikes of one expiry. A cycle asks the batched forms: ``spots`` (every index
+level at once) and ``chains`` (every chain's quotes at once), so a provider whose API
+takes many instruments per request (Kite: 500) can answer a cycle in a few requests.
+:class:`OneByOne` gives the batched forms to a provider that answers one at a time.
+In the batched forms a failure is a value (the exception) for the items it concerned,
+so one index's failure never hides another index's data.
+
+Failures are typed: ``ProviderError`` for any failure of the source,
+``ProviderTimeout`` (a ``ProviderError``) when it did not answer in time (both from
+:mod:`g6runtime.errors`, re-exported here). Bad *data* is not an error here: it comes
+back as quotes, and validation downstream judges it.
 """
 
 from __future__ import annotations
@@ -15,9 +22,18 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal, Protocol, runtime_checkable
 
-from ..errors import ProviderError, ProviderTimeout
+from ..errors import DataError, ProviderError, ProviderTimeout
 
-__all__ = ["OptionKind", "Provider", "ProviderError", "ProviderTimeout", "Quote"]
+__all__ = [
+    "ChainRequest",
+    "Failed",
+    "OneByOne",
+    "OptionKind",
+    "Provider",
+    "ProviderError",
+    "ProviderTimeout",
+    "Quote",
+]
 
 OptionKind = Literal["CE", "PE"]
 
@@ -52,6 +68,20 @@ class Quote:
         return (self.bid + self.ask) / 2
 
 
+@dataclass(frozen=True, slots=True)
+class ChainRequest:
+    """The quotes a cycle wants of one chain: CE then PE for each strike, in order."""
+
+    index: str
+    expiry: date
+    strikes: tuple[int, ...]
+
+
+# What a batched call gives for an item it could not answer: the failure itself.
+Failed = ProviderError | DataError | TimeoutError | OSError
+_FAILURES = (ProviderError, DataError, TimeoutError, OSError)
+
+
 @runtime_checkable
 class Provider(Protocol):
     """A source of index levels, expiries and option quotes."""
@@ -69,3 +99,35 @@ class Provider(Protocol):
     ) -> list[Quote]:
         """Quotes for ``strikes`` of ``expiry``: CE then PE for each strike, in the given order."""
         ...
+
+
+class OneByOne:
+    """The batched calls of a provider that answers one index or chain at a time."""
+
+    def spot(self, index: str, now: datetime) -> float:
+        raise NotImplementedError
+
+    def option_quotes(
+        self, index: str, expiry: date, strikes: Sequence[int], now: datetime
+    ) -> list[Quote]:
+        raise NotImplementedError
+
+    def spots(self, indices: Sequence[str], now: datetime) -> dict[str, float | Failed]:
+        out: dict[str, float | Failed] = {}
+        for index in indices:
+            try:
+                out[index] = self.spot(index, now)
+            except _FAILURES as exc:
+                out[index] = exc
+        return out
+
+    def chains(
+        self, requests: Sequence[ChainRequest], now: datetime
+    ) -> dict[tuple[str, date], list[Quote] | Failed]:
+        out: dict[tuple[str, date], list[Quote] | Failed] = {}
+        for r in requests:
+            try:
+                out[(r.index, r.expiry)] = self.option_quotes(r.index, r.expiry, r.strikes, now)
+            except _FAILURES as exc:
+                out[(r.index, r.expiry)] = exc
+        return out
