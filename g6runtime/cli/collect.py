@@ -32,9 +32,9 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--provider",
-        choices=["synthetic"],
-        default="synthetic",
-        help="market-data provider (default: synthetic)",
+        choices=["synthetic", "kite"],
+        help="market-data provider: the synthetic market or Kite Connect (default: config "
+        "provider, synthetic)",
     )
     p.add_argument(
         "--cycles",

@@ -39,6 +39,7 @@ FLAG_KEYS: dict[str, tuple[str, str]] = {
     "interval": ("interval_seconds", "--interval"),
     "seed": ("seed", "--seed"),
     "metrics_port": ("metrics.port", "--metrics-port"),
+    "provider": ("provider", "--provider"),
 }
 
 

@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from ..errors import G6Error, UsageError
-from . import bench, collect, config, integrity, retention, simulate, summary, version
+from . import bench, collect, config, integrity, retention, simulate, summary, token, version
 
 # Each module has ``register(sub)``, which adds its parser with ``set_defaults(func=...)``.
-SUBCOMMANDS = (simulate, collect, summary, integrity, retention, bench, version, config)
+SUBCOMMANDS = (simulate, collect, summary, integrity, retention, bench, version, config, token)
 CLOSED_STDOUT = 141
 
 log = logging.getLogger("g6runtime")

@@ -74,7 +74,7 @@ class RateLimiter:
             self.sleep(at - now)
 
 
-def _kite_client(api_key: str, token: str, root: str | None, timeout: float) -> Any:
+def kite_client(api_key: str, token: str, root: str | None, timeout: float) -> Any:
     try:
         from kiteconnect import KiteConnect
     except ImportError:
@@ -109,11 +109,11 @@ class KiteProvider:
     ) -> KiteProvider:
         if not api_key:
             raise ConfigError("the kite provider needs kite.api_key (G6_KITE_API_KEY)")
-        return cls(_kite_client(api_key, token, root, timeout), cache_dir)
+        return cls(kite_client(api_key, token, root, timeout), cache_dir)
 
     # --- the API, one place for its errors ------------------------------------------
 
-    def _api(self, group: str, what: str, call: Callable[[], Any], indices: str) -> Any:
+    def call(self, group: str, what: str, call: Callable[[], Any], indices: str) -> Any:
         import requests
         from kiteconnect import exceptions as kex
 
@@ -141,7 +141,7 @@ class KiteProvider:
         raise ProviderError(f"Kite {what} for {indices}: still rate-limited (HTTP 429)")
 
     def _quote(self, batch: list[str], names: str) -> dict[str, Any]:
-        got: dict[str, Any] = self._api("quote", "quote", lambda: self.client.quote(batch), names)
+        got: dict[str, Any] = self.call("quote", "quote", lambda: self.client.quote(batch), names)
         return got
 
     # --- instruments ----------------------------------------------------------------
@@ -156,7 +156,7 @@ class KiteProvider:
         try:
             rows = json.loads(cache.read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            fetched = self._api(
+            fetched = self.call(
                 "other", "instruments", lambda: self.client.instruments(exchange), exchange
             )
             rows = [
@@ -214,7 +214,7 @@ class KiteProvider:
             return out
         names = ", ".join(keys)
         try:
-            data = self._api("quote", "ltp", lambda: self.client.ltp(list(keys.values())), names)
+            data = self.call("quote", "ltp", lambda: self.client.ltp(list(keys.values())), names)
         except ProviderError as exc:
             return {**out, **{i: exc for i in keys}}
         for index, key in keys.items():
