@@ -369,6 +369,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         pass
     finally:
         server.stop()
+    counts = ", ".join(f"{k}={v}" for k, v in sorted(server.counts.items())) or "none"
+    print(f"kite server: stopped; requests served: {counts}", file=sys.stderr)
     return 0
 
 

@@ -435,6 +435,7 @@ def test_the_demo_command_prints_its_root_and_credentials_and_serves() -> None:
             str(SEED),
         ],
         stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
     )
     try:
@@ -453,4 +454,6 @@ def test_the_demo_command_prints_its_root_and_credentials_and_serves() -> None:
         assert process.stdout.readline().startswith(f"export G6_KITE_ROOT={lines['root']} ")
     finally:
         process.send_signal(signal.SIGTERM)
-        assert process.wait(10) == 0
+        _, err = process.communicate(timeout=10)
+    assert process.returncode == 0
+    assert "requests served: ltp=1" in err  # what the demo served, on stderr at exit
