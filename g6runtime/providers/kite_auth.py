@@ -20,8 +20,16 @@ from .kite_token import Token, read_token, write_token_file
 
 if TYPE_CHECKING:
     from ..config import KiteSettings
+    from .kite import KiteProvider
 
-__all__ = ["check_token", "login_url", "token_status", "wait_for_request_token", "write_session"]
+__all__ = [
+    "check_token",
+    "kite_provider",
+    "login_url",
+    "token_status",
+    "wait_for_request_token",
+    "write_session",
+]
 
 
 def _client(kite: KiteSettings, token: str | None = None) -> Any:
@@ -158,3 +166,28 @@ def write_session(kite: KiteSettings, request_token: str, now: datetime) -> Toke
     if not isinstance(access, str) or not access:
         raise ProviderError("Kite's session answer has no access_token")
     return write_token_file(kite.token_file, access, str(session.get("user_id") or ""), now)
+
+
+def kite_provider(kite: KiteSettings, now: datetime) -> KiteProvider:
+    """The Kite provider of ``kite``, its token checked against the API first.
+
+    A missing, expired or rejected token is a :class:`KiteTokenError` naming
+    ``g6 token login`` before any cycle runs; instruments are cached in
+    ``<token file's folder>/kite_instruments``.
+    """
+    from .kite import KiteProvider
+
+    token = read_token(kite.access_token, kite.token_file)
+    if token is None:
+        raise KiteTokenError(
+            "no Kite access token (kite.access_token / G6_KITE_ACCESS_TOKEN, or the token "
+            f"file {kite.token_file}): run g6 token login"
+        )
+    if token.expired(now):
+        when = token.expires_at.isoformat() if token.expires_at else "?"
+        raise KiteTokenError(f"the Kite access token expired at {when}: run g6 token login")
+    check_token(kite, token)
+    cache = kite.token_file.parent / "kite_instruments"
+    return KiteProvider.connect(
+        kite.api_key, token.access_token, kite.root, kite.timeout_seconds, cache
+    )
