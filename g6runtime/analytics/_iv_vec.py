@@ -23,6 +23,7 @@ F64 = NDArray[np.float64]
 Bool = NDArray[np.bool_]
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_AT_INTRINSIC = c.AT_INTRINSIC_ULPS * 2.0**-52
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +103,8 @@ def _reduce(
         (price <= 0.0, c.NON_POSITIVE_PRICE),
         (overflow | ~(np.abs(x) <= c.MAX_EXPONENT), c.INVALID_INPUT),
         (undiscounted >= np.where(call, forward, strike), c.ABOVE_UPPER_BOUND),
-        (time_value < 0.0, c.BELOW_INTRINSIC),
-        (beta == 0.0, c.BELOW_MIN_VOL),
+        (time_value < -_AT_INTRINSIC * np.maximum(forward, strike), c.BELOW_INTRINSIC),
+        (beta <= 0.0, c.BELOW_MIN_VOL),  # at intrinsic to rounding
     )
     for failed, name in reversed(checks):  # the first failing check wins
         reason[failed] = c.CODE[name]

@@ -5,7 +5,10 @@ Method (shared with :func:`g6runtime.analytics.vector.iv_vec`):
 1. Checks: finite inputs, positive spot and strike (``invalid_input``), ``t > 0``
    (``expired``), ``price > 0`` (``non_positive_price``), price below the
    no-arbitrage maximum (``above_upper_bound``) and not below the discounted
-   intrinsic value (``below_intrinsic``).
+   intrinsic value (``below_intrinsic``) by more than rounding: a price below it by
+   at most ``AT_INTRINSIC_ULPS`` is at intrinsic (``below_min_vol``, as a price exactly
+   at it; Let's Be Rational returns 0.0 for both). A price a few ulps *above*
+   intrinsic is solved like any other (its volatility is then rounding noise).
 2. Reduction: with forward ``F = S·e^((r-q)T)``, the undiscounted time value
    ``price·e^(rT) - intrinsic`` is the price of the *out-of-the-money* option at the
    same strike (put-call parity), so every option becomes an OTM call in the
@@ -46,6 +49,7 @@ __all__ = [
 ]
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_AT_INTRINSIC = c.AT_INTRINSIC_ULPS * 2.0**-52
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,10 +102,10 @@ def _reduce(
         return c.ABOVE_UPPER_BOUND
     intrinsic = max(forward - strike, 0.0) if is_call else max(strike - forward, 0.0)
     time_value = undiscounted - intrinsic
-    if time_value < 0.0:
+    if time_value < -_AT_INTRINSIC * max(forward, strike):
         return c.BELOW_INTRINSIC
     beta = time_value / (math.sqrt(forward) * math.sqrt(strike))
-    if beta == 0.0:  # at intrinsic (or below the smallest double): volatility 0
+    if beta <= 0.0:  # at intrinsic to rounding (or below the smallest double): volatility 0
         return c.BELOW_MIN_VOL
     return -abs(x), beta
 
