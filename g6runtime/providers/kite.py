@@ -8,7 +8,8 @@ SPEC §2 "Kite provider":
 * index levels come from one ``ltp`` request for the index instruments;
 * a cycle's option quotes are fetched in ⌈instruments / 500⌉ ``quote`` requests
   (:meth:`KiteProvider.chains`), within the API's rate limits (a client-side limiter:
-  quote endpoints one request per second, the others ten), backing off on HTTP 429;
+  ``/quote`` one request per second, ``/quote/ltp`` and the others ten), backing off on
+  HTTP 429;
 * quote depth → bid/ask, ``volume``, ``oi``, ``last_trade_time`` → ``as_of`` (validation
   catches stale quotes);
 * every API failure is a :class:`ProviderError` (``ProviderTimeout`` for timeouts) of the
@@ -214,7 +215,7 @@ class KiteProvider:
             return out
         names = ", ".join(keys)
         try:
-            data = self.call("quote", "ltp", lambda: self.client.ltp(list(keys.values())), names)
+            data = self.call("other", "ltp", lambda: self.client.ltp(list(keys.values())), names)
         except ProviderError as exc:
             return {**out, **{i: exc for i in keys}}
         for index, key in keys.items():
