@@ -25,10 +25,13 @@ from typing import Any
 import kiteconnect
 import pytest
 import requests
+from hypothesis import given
+from hypothesis import strategies as st
 from kiteconnect import exceptions as kex
 
 from g6runtime.market.calendar import IST
 from g6runtime.providers.synthetic import SyntheticMarket
+from g6runtime.testing._kite_market import tradingsymbol
 from g6runtime.testing.kite_server import KiteServer
 
 NOW = datetime(2026, 12, 2, 11, 0, tzinfo=IST)  # a Wednesday session
@@ -162,6 +165,34 @@ def test_the_dump_is_gzipped_when_the_client_accepts_it(server: KiteServer) -> N
         b"instrument_token,exchange_token,tradingsymbol,name,last_price,expiry,strike,tick_size,lot_size,instrument_type,segment,exchange\n"
     )
     conn.close()
+
+
+@given(
+    name=st.sampled_from(["NIFTY", "BANKNIFTY", "FINNIFTY", "SENSEX"]),
+    expiry=st.dates(date(2020, 1, 1), date(2099, 12, 31)),
+    strike=st.integers(1, 999_999),
+    kind=st.sampled_from(["CE", "PE"]),
+    monthly=st.booleans(),
+)
+def test_tradingsymbols_decode_back_to_their_contract(
+    name: str, expiry: date, strike: int, kind: str, monthly: bool
+) -> None:
+    symbol = tradingsymbol(name, expiry, strike, kind, monthly=monthly)
+    match = (MONTHLY if monthly else WEEKLY).match(symbol)
+    assert match is not None and (MONTHLY if not monthly else WEEKLY).match(symbol) is None
+    assert (match["name"], int(match["strike"]), match["kind"], int(match["yy"])) == (
+        name,
+        strike,
+        kind,
+        expiry.year % 100,
+    )
+    if monthly:
+        assert MONTHS.index(match["mon"]) + 1 == expiry.month
+    else:
+        assert ("123456789OND".index(match["m"]) + 1, int(match["dd"])) == (
+            expiry.month,
+            expiry.day,
+        )
 
 
 # -- quotes ----------------------------------------------------------------------------------
