@@ -31,8 +31,8 @@ from kiteconnect import exceptions as kex
 
 from g6runtime.market.calendar import IST
 from g6runtime.providers.synthetic import SyntheticMarket
-from g6runtime.testing._kite_market import tradingsymbol
 from g6runtime.testing.kite_server import KiteServer
+from g6runtime.testing.kite_server._market import tradingsymbol
 
 NOW = datetime(2026, 12, 2, 11, 0, tzinfo=IST)  # a Wednesday session
 SEED = 7
@@ -390,7 +390,7 @@ def test_a_stale_fault_prices_quotes_in_the_past(
 
 
 def test_stop_does_not_wait_for_a_delayed_answer() -> None:
-    server = KiteServer(rate_limits=None).start()
+    server = KiteServer(rate_limits=None, warm=False).start()
     server.set_fault("delay", seconds=30)
     errors: list[Exception] = []
 

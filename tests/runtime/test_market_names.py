@@ -25,7 +25,10 @@ from g6runtime.providers import _surface
 from g6runtime.storage.csv_sink import OVERVIEW_HEADER
 
 ROOT = Path(g6runtime.__file__).parent
-KEYED_BY_INDEX = {("providers/_surface.py", "PROFILES")}
+KEYED_BY_INDEX = {
+    ("providers/_surface.py", "PROFILES"),
+    ("testing/kite_server/_market.py", "KITE_INDICES"),
+}
 
 
 def _strings(nodes: list[ast.expr | None]) -> set[str]:
@@ -122,6 +125,12 @@ def _enums(node: object) -> Iterator[list[str]]:
 
 def test_synthetic_profiles_cover_exactly_the_market_indices() -> None:
     assert tuple(_surface.PROFILES) == INDEX_NAMES
+
+
+def test_the_kite_server_s_per_index_table_covers_exactly_the_market_s_indices() -> None:
+    from g6runtime.testing.kite_server._market import KITE_INDICES
+
+    assert tuple(KITE_INDICES) == INDEX_NAMES
 
 
 def test_overview_pcr_columns_follow_the_expiry_rules() -> None:

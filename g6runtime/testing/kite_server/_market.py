@@ -22,8 +22,6 @@ volume and open interest. Times are Kite's ``YYYY-MM-DD HH:MM:SS`` in Asia/Kolka
 
 from __future__ import annotations
 
-import csv
-import io
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -35,41 +33,37 @@ from g6runtime.market.calendar import IST, market_date, session_bounds
 from g6runtime.market.strikes import atm_strike
 from g6runtime.providers.base import Quote
 from g6runtime.providers.synthetic import SyntheticMarket
+from g6runtime.testing.kite_server._csv import dump, header
 
 __all__ = [
-    "CSV_COLUMNS",
-    "INDEX_INSTRUMENTS",
-    "LOT_SIZES",
+    "KITE_INDICES",
     "Instrument",
+    "KiteIndex",
     "KiteMarket",
     "kite_time",
     "tradingsymbol",
 ]
 
-CSV_COLUMNS = (
-    "instrument_token",
-    "exchange_token",
-    "tradingsymbol",
-    "name",
-    "last_price",
-    "expiry",
-    "strike",
-    "tick_size",
-    "lot_size",
-    "instrument_type",
-    "segment",
-    "exchange",
-)
 
-# index name -> (exchange, tradingsymbol, instrument_token, exchange_token): Kite's own values.
-INDEX_INSTRUMENTS: dict[str, tuple[str, str, int, int]] = {
-    "NIFTY": ("NSE", "NIFTY 50", 256265, 1001),
-    "BANKNIFTY": ("NSE", "NIFTY BANK", 260105, 1016),
-    "FINNIFTY": ("NSE", "NIFTY FIN SERVICE", 257801, 1007),
-    "SENSEX": ("BSE", "SENSEX", 265, 1),
+@dataclass(frozen=True, slots=True)
+class KiteIndex:
+    """Kite's facts about one index: its index instrument and its options' lot size."""
+
+    exchange: str
+    tradingsymbol: str
+    instrument_token: int
+    exchange_token: int
+    lot_size: int
+
+
+KITE_INDICES: dict[str, KiteIndex] = {
+    "NIFTY": KiteIndex("NSE", "NIFTY 50", 256265, 1001, 65),
+    "BANKNIFTY": KiteIndex("NSE", "NIFTY BANK", 260105, 1016, 30),
+    "FINNIFTY": KiteIndex("NSE", "NIFTY FIN SERVICE", 257801, 1007, 60),
+    "SENSEX": KiteIndex("BSE", "SENSEX", 265, 1, 20),
 }
-LOT_SIZES: dict[str, int] = {"NIFTY": 65, "BANKNIFTY": 30, "FINNIFTY": 60, "SENSEX": 20}
-"""Contract sizes (units per lot) as the exchanges set them for 2026."""
+"""Per index (keyed by the market's names; a test checks it covers exactly ``INDEX_NAMES``):
+Kite's index instrument tokens and the lot sizes (units per lot) the exchanges set for 2026."""
 
 _DERIVATIVES = {"NSE": ("NFO", 2, 35_000), "BSE": ("BFO", 5, 800_000)}  # segment id, first token
 _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
@@ -148,11 +142,18 @@ class KiteMarket:
         self._indices: dict[str, Instrument] = {}
         by_exchange: dict[str, list[tuple[Instrument, float]]] = {}
         for name in market.indices:
-            exchange, symbol, token, exchange_token = INDEX_INSTRUMENTS[name]
-            row = Instrument(exchange, symbol, token, exchange_token, name, 0)
+            kite = KITE_INDICES[name]
+            row = Instrument(
+                kite.exchange,
+                kite.tradingsymbol,
+                kite.instrument_token,
+                kite.exchange_token,
+                name,
+                0,
+            )
             self._indices[row.key] = row
-            by_exchange.setdefault(exchange, []).append((row, 0.0))
-        self._index_csv = {exchange: _dump(rows) for exchange, rows in by_exchange.items()}
+            by_exchange.setdefault(kite.exchange, []).append((row, 0.0))
+        self._index_csv = {exchange: dump(rows) for exchange, rows in by_exchange.items()}
 
     # -- instruments -------------------------------------------------------------
 
@@ -186,14 +187,14 @@ class KiteMarket:
                         exchange_token * 256 + segment_id,
                         exchange_token,
                         name,
-                        LOT_SIZES.get(name, 1),
+                        KITE_INDICES[name].lot_size,
                         expiry,
                         quote.strike,
                         quote.kind,
                     )
                     instruments[row.key] = row
                     out.append((row, quote.last or 0.0))
-        dumps = {exchange: _dump(rows_) for exchange, rows_ in rows.items()}
+        dumps = {exchange: dump(rows_) for exchange, rows_ in rows.items()}
         return _Day(instruments, dumps)
 
     def _day(self, now: datetime) -> _Day:
@@ -213,8 +214,8 @@ class KiteMarket:
         dumps = {**self._day(now).csv, **self._index_csv}
         if exchange is None:
             parts = [dumps[e].split(b"\n", 1)[1] for e in sorted(dumps)]
-            return _header() + b"".join(parts)
-        return dumps.get(exchange.upper(), _header())
+            return header() + b"".join(parts)
+        return dumps.get(exchange.upper(), header())
 
     def instruments(self, now: datetime) -> dict[str, Instrument]:
         """Every instrument listed on the market date of ``now``, by ``EXCHANGE:SYMBOL``."""
@@ -367,32 +368,3 @@ def _option_payload(
         "ohlc": {"open": round(last, 2), "high": high, "low": low, "close": round(last, 2)},
         "depth": {"buy": buy, "sell": sell},
     }
-
-
-def _header() -> bytes:
-    return (",".join(CSV_COLUMNS) + "\n").encode()
-
-
-def _dump(rows: list[tuple[Instrument, float]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for row, last in rows:
-        option = row.expiry is not None
-        writer.writerow(
-            (
-                row.instrument_token,
-                row.exchange_token,
-                row.tradingsymbol,
-                row.index if option else row.tradingsymbol,
-                f"{last:.2f}" if option else "0",
-                row.expiry.isoformat() if row.expiry is not None else "",
-                row.strike if row.strike is not None else 0,
-                _TICK if option else 0,
-                row.lot_size,
-                row.kind if row.kind is not None else "EQ",
-                f"{row.exchange}-OPT" if option else "INDICES",
-                row.exchange,
-            )
-        )
-    return buffer.getvalue().encode()

@@ -1,6 +1,6 @@
 """The HTTP side of the local Kite server: routing, Kite's envelopes, faults and the rate limit.
 
-``KiteServer`` (``kite_server``) owns the state; ``_Handler`` answers one request against it:
+``KiteServer`` (the package) owns the state; ``KiteHandler`` answers one request against it:
 route → count → fault → rate limit → ``X-Kite-Version`` → authorization → endpoint.
 """
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from g6runtime.errors import G6Error
-from g6runtime.testing._kite_control import AUTHENTICATED, Fault
+from g6runtime.testing.kite_server._control import AUTHENTICATED, Fault
 
 if TYPE_CHECKING:
     from g6runtime.testing.kite_server import KiteServer

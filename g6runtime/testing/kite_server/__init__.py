@@ -9,7 +9,7 @@ envelopes, ``{"status": "success", "data": ...}`` or ``{"status": "error", "mess
 route). Endpoints:
 
 * ``GET /instruments`` and ``GET /instruments/{exchange}``: the day's CSV dump (``text/csv``,
-  gzip when the client accepts it), see ``_kite_market``;
+  gzip when the client accepts it), see ``_market``;
 * ``GET /quote?i=EX:SYM&i=...`` (at most 500 instruments, else ``InputException``),
   ``GET /quote/ltp`` and ``GET /quote/ohlc`` (at most 1000); unknown instruments are left out of
   ``data``, as Kite does;
@@ -21,7 +21,7 @@ route). Endpoints:
   ``redirect_url`` (``?action=login&status=success&request_token=...``) when one is set.
 
 Prices come from ``SyntheticMarket`` at ``clock()`` (an aware datetime; the wall clock unless one
-is injected). Faults (``set_fault``/``add_fault``, see ``_kite_control.FaultKind``), the rate
+is injected). Faults (``set_fault``/``add_fault``, see ``_control.FaultKind``), the rate
 limit (Kite's: quotes 1 request/s, everything else 10/s; ``rate_limits=None`` turns it off) and
 the request counts (``counts``, ``statuses``, ``quote_sizes``) are for tests. The credentials are
 throwaway values for tests and demos; this is not a security boundary.
@@ -31,22 +31,18 @@ Demo: ``python -m g6runtime.testing.kite_server --port 0`` prints the root URL a
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import hmac
 import secrets
-import signal
-import sys
 import threading
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime
-from types import FrameType
 from typing import Any
 
 from g6runtime.errors import G6Error
 from g6runtime.market.calendar import IST
 from g6runtime.providers.synthetic import SyntheticMarket
-from g6runtime.testing._kite_control import (
+from g6runtime.testing.kite_server._control import (
     DEFAULT_RATE_LIMITS,
     Fault,
     FaultKind,
@@ -54,7 +50,7 @@ from g6runtime.testing._kite_control import (
     RateLimiter,
     RequestLog,
 )
-from g6runtime.testing._kite_http import (
+from g6runtime.testing.kite_server._http import (
     MAX_LTP_INSTRUMENTS,
     MAX_QUOTE_INSTRUMENTS,
     TOKEN_EXPIRED,
@@ -63,7 +59,7 @@ from g6runtime.testing._kite_http import (
     KiteHandler,
     KiteHTTPServer,
 )
-from g6runtime.testing._kite_market import KiteMarket, kite_time
+from g6runtime.testing.kite_server._market import KiteMarket, kite_time
 
 __all__ = ["DEFAULT_RATE_LIMITS", "MAX_LTP_INSTRUMENTS", "MAX_QUOTE_INSTRUMENTS", "KiteServer"]
 
@@ -92,6 +88,7 @@ class KiteServer:
         host: str = "127.0.0.1",
         port: int = 0,
         redirect_url: str | None = None,
+        warm: bool = True,
     ) -> None:
         for name, value in (("api_key", api_key), ("api_secret", api_secret)):
             if not value:
@@ -110,6 +107,7 @@ class KiteServer:
         self._access_tokens = {access_token}
         self._request_tokens = {request_token}
         self._address = (host, port)
+        self._warm = warm
         self._httpd: KiteHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.access_token = access_token
@@ -118,9 +116,15 @@ class KiteServer:
     # -- lifecycle -----------------------------------------------------------------
 
     def start(self) -> KiteServer:
-        """Bind (a free port when ``port`` is 0) and serve in a background thread."""
+        """Bind (a free port when ``port`` is 0) and serve in a background thread.
+
+        With ``warm`` (the default) the day's listing is built first, as Kite generates its dump
+        before the session: the first ``/instruments`` answer is then as quick as the others.
+        """
         if self._httpd is not None:
             return self
+        if self._warm:
+            self.market.instruments(self.now())
         self.stopping.clear()
         httpd = KiteHTTPServer(self._address, KiteHandler)
         httpd.kite = self
@@ -279,100 +283,3 @@ class KiteServer:
             "avatar_url": None,
             "meta": {"demat_consent": "consent"},
         }
-
-
-# -- the demo command ---------------------------------------------------------------------
-
-
-def _instant(text: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO 8601 time: {text!r}") from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=IST)
-
-
-def _fixed_clock(moment: datetime) -> Callable[[], datetime]:
-    def clock() -> datetime:
-        return moment
-
-    return clock
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m g6runtime.testing.kite_server",
-        description="A local Kite Connect protocol server with prices from the synthetic market.",
-    )
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default 0: free)")
-    parser.add_argument("--seed", type=int, default=0, help="synthetic market seed (default 0)")
-    parser.add_argument(
-        "--at",
-        type=_instant,
-        default=None,
-        help="price every request at this fixed instant (ISO 8601; no offset = Asia/Kolkata); "
-        "default: the wall clock",
-    )
-    parser.add_argument("--api-key", default="g6-demo-api-key", help="default g6-demo-api-key")
-    parser.add_argument(
-        "--api-secret", default="g6-demo-api-secret", help="default g6-demo-api-secret"
-    )
-    parser.add_argument(
-        "--access-token", default="g6-demo-access-token", help="default g6-demo-access-token"
-    )
-    parser.add_argument(
-        "--request-token", default="g6-demo-request-token", help="default g6-demo-request-token"
-    )
-    parser.add_argument("--redirect-url", default=None, help="login redirect (default: none)")
-    parser.add_argument(
-        "--no-rate-limit", action="store_true", help="turn Kite's rate limit off (default: on)"
-    )
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    fixed: datetime | None = args.at
-    server = KiteServer(
-        api_key=args.api_key,
-        api_secret=args.api_secret,
-        access_token=args.access_token,
-        request_token=args.request_token,
-        seed=args.seed,
-        clock=_fixed_clock(fixed) if fixed is not None else None,
-        rate_limits=None if args.no_rate_limit else DEFAULT_RATE_LIMITS,
-        port=args.port,
-        redirect_url=args.redirect_url,
-    ).start()
-    done = threading.Event()
-
-    def _stop(signum: int, frame: FrameType | None) -> None:
-        done.set()
-
-    signal.signal(signal.SIGTERM, _stop)
-    lines = [
-        f"root: {server.root}",
-        f"api_key: {server.api_key}",
-        f"api_secret: {server.api_secret}",
-        f"access_token: {server.access_token}",
-        f"request_token: {server.request_token}",
-        f"export G6_KITE_ROOT={server.root} G6_KITE_API_KEY={server.api_key} "
-        f"G6_KITE_ACCESS_TOKEN={server.access_token}",
-    ]
-    try:
-        print("\n".join(lines), flush=True)
-        while not done.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    except BrokenPipeError:
-        pass
-    finally:
-        server.stop()
-    counts = ", ".join(f"{k}={v}" for k, v in sorted(server.counts.items())) or "none"
-    print(f"kite server: stopped; requests served: {counts}", file=sys.stderr)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
