@@ -15,6 +15,7 @@ import logging
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,6 +94,7 @@ class Settings:
     risk_free_rate: float = 0.065
     dividend_yield: float = 0.012
     strike_steps: Mapping[str, int] = field(default_factory=dict)
+    extra_holidays: tuple[date, ...] = ()  # market.extra_holidays: closed on NSE and BSE
     metrics_host: str = "127.0.0.1"
     metrics_port: int = 9108
     enable_groups: frozenset[str] | None = None
@@ -225,6 +227,7 @@ def _default_values() -> dict[Key, Any]:
         "seed": s.seed,
         "risk_free_rate": s.risk_free_rate,
         "dividend_yield": s.dividend_yield,
+        "market": {"extra_holidays": [d.isoformat() for d in s.extra_holidays]},
         "metrics": {"host": s.metrics_host, "port": s.metrics_port},
         "panels": {"integrity_every_cycles": s.integrity_every_cycles},
         "storage": {"max_failed_cycles": s.max_failed_cycles, "influx": _influx_defaults()},
@@ -338,6 +341,7 @@ def _to_settings(v: Mapping[Key, Any], sources: Mapping[Key, str]) -> Settings:
         risk_free_rate=v[("risk_free_rate",)],
         dividend_yield=v[("dividend_yield",)],
         strike_steps={k[1]: value for k, value in v.items() if k[0] == "strike_steps"},
+        extra_holidays=_holidays(v[("market", "extra_holidays")], sources),
         metrics_host=v[("metrics", "host")],
         metrics_port=v[("metrics", "port")],
         enable_groups=None if metrics_groups is None else frozenset(metrics_groups),
@@ -351,6 +355,21 @@ def _to_settings(v: Mapping[Key, Any], sources: Mapping[Key, str]) -> Settings:
         retention=RetentionSettings(**{k[1]: x for k, x in v.items() if k[0] == "retention"}),
         resilience=_resilience(block),
     )
+
+
+def _holidays(raw: list[str], sources: Mapping[Key, str]) -> tuple[date, ...]:
+    """``market.extra_holidays``: real dates (the schema checked the shape), sorted."""
+    days = []
+    for position, text in enumerate(raw):
+        try:
+            days.append(date.fromisoformat(text))
+        except ValueError:
+            origin = _origin(sources, ("market", "extra_holidays"))
+            raise ConfigError(
+                f"{origin}market.extra_holidays[{position}]: {text!r} is not a calendar date; "
+                "write it as YYYY-MM-DD, e.g. 2026-12-25"
+            ) from None
+    return tuple(sorted(days))
 
 
 def _influx(v: Mapping[Key, Any], sources: Mapping[Key, str]) -> InfluxSettings:

@@ -7,9 +7,9 @@ their :class:`Runtime` from :meth:`Runtime.from_settings`; nothing else builds o
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Set
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Final
 
 from .collectors.cycle import Universe, run_cycle
@@ -69,6 +69,7 @@ def synthetic_provider(settings: Settings, seed: int, faults: FaultPlan | None =
         seed,
         faults,
         step_overrides=dict(settings.strike_steps),
+        extra_holidays=settings.extra_holidays,
         r=settings.risk_free_rate,
         q=settings.dividend_yield,
     )
@@ -176,10 +177,40 @@ class Runtime:
             output.close()
 
 
-def simulated_clock(start: datetime, interval: float, cycles: int) -> Iterator[datetime]:
-    """The simulated instants of ``cycles`` cycles: start, start + interval, …"""
-    for i in range(cycles):
-        yield start + timedelta(seconds=interval * i)
+def simulated_clock(
+    start: datetime,
+    interval: float,
+    cycles: int,
+    *,
+    market_hours: bool = False,
+    holidays: Set[date] | None = None,
+) -> Iterator[datetime]:
+    """The simulated instants of ``cycles`` cycles.
+
+    Plain (``market_hours`` False, ``--ignore-market-hours``): start, start + interval, …
+    Calendar-aware: each instant is the previous one + interval, stepped over non-trading
+    time to the next session open (:func:`g6runtime.market.calendar.next_open`: after
+    15:30 the next trading day's 09:15; weekends and ``holidays`` — None: the shipped
+    calendar — skipped); ``start`` itself is stepped the same way. Raises ConfigError when
+    the clock would run past the year 9999.
+    """
+    from .market.calendar import next_open
+
+    try:
+        if not market_hours:
+            for i in range(cycles):
+                yield start + timedelta(seconds=interval * i)
+            return
+        now = next_open(start, holidays=holidays)
+        for i in range(cycles):
+            yield now
+            if i + 1 < cycles:
+                now = next_open(now + timedelta(seconds=interval), holidays=holidays)
+    except OverflowError:
+        raise ConfigError(
+            f"{cycles} cycles of {interval:g} s from {start.isoformat()} run the simulated "
+            "clock past the year 9999"
+        ) from None
 
 
 def cycle_registry() -> object:

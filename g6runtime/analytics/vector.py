@@ -2,10 +2,12 @@
 
 The same maths and conventions as the scalar API (:mod:`.black_scholes`,
 :mod:`.iv`): inputs broadcast together (scalars are fine), outputs have the
-broadcast shape. Units of the Greeks are those of
+broadcast shape. Units of :func:`greeks_vec` are those of
 :class:`g6runtime.analytics.black_scholes.Greeks` (theta per year, vega and rho
-per 1.0). Invalid inputs give NaN, never an exception or a NumPy warning; a NaN
-volatility (a failed IV) gives NaN Greeks.
+per 1.0); :func:`market_units` converts them to the units the market quotes and
+the CSV carries (theta per calendar day, vega and rho per percentage point) —
+the one place that conversion happens. Invalid inputs give NaN, never an
+exception or a NumPy warning; a NaN volatility (a failed IV) gives NaN Greeks.
 """
 
 from __future__ import annotations
@@ -16,13 +18,31 @@ from numpy.typing import ArrayLike, NDArray
 from g6runtime.analytics._common import MAX_EXPONENT
 from g6runtime.analytics._iv_vec import IVBatch, broadcast_inputs, iv_vec
 from g6runtime.analytics._normal import norm_cdf, norm_pdf
+from g6runtime.analytics.black_scholes import DAYS_PER_YEAR
 
-__all__ = ["GREEK_NAMES", "IVBatch", "greeks_vec", "iv_vec", "price_vec"]
+__all__ = [
+    "GREEK_NAMES",
+    "MARKET_UNITS",
+    "IVBatch",
+    "greeks_vec",
+    "iv_vec",
+    "market_units",
+    "price_vec",
+]
 
 F64 = NDArray[np.float64]
 
 GREEK_NAMES = ("delta", "gamma", "theta", "vega", "rho")
 """The keys of :func:`greeks_vec`'s result, in the order of the scalar ``Greeks``."""
+
+MARKET_UNITS: dict[str, float] = {
+    "delta": 1.0,
+    "gamma": 1.0,
+    "theta": 1.0 / DAYS_PER_YEAR,  # per year -> per calendar day (ACT/365)
+    "vega": 0.01,  # per 1.0 of volatility -> per volatility point (σ + 0.01)
+    "rho": 0.01,  # per 1.0 of rate -> per percentage point (r + 0.01)
+}
+"""The factor taking each Greek of :func:`greeks_vec` to the market's unit."""
 
 
 class _Terms:
@@ -112,3 +132,9 @@ def greeks_vec(
             "vega": m.finish(discounted_pdf * m.sqrt_t, zero),
             "rho": m.finish(rho_scale * m.n2, rho_scale * m.itm),
         }
+
+
+def market_units(greeks: dict[str, F64]) -> dict[str, F64]:
+    """``greeks`` (of :func:`greeks_vec`) in the market's units: theta per calendar day,
+    vega per volatility point, rho per percentage point of rate (see MARKET_UNITS)."""
+    return {name: value * MARKET_UNITS[name] for name, value in greeks.items()}

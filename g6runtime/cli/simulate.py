@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, StorageError
 from ..resilience.fault_syntax import SYNTAX
@@ -14,14 +15,19 @@ from . import argtypes
 from .common import add_common, add_folders, add_market, check_output_file, settings
 from .cycles import cycle_summary, failed_line, line, log_cycle
 
+if TYPE_CHECKING:
+    from ..providers.faults import FaultPlan
+    from ..resilience.fault_spec import FaultSpec
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "simulate",
         help="run cycles against the synthetic market on a simulated clock",
         description="Run N collection cycles against the deterministic synthetic market on a "
-        "simulated clock (no waiting), writing CSV and panels. Same seed and start into an "
-        "empty folder give byte-identical CSV.",
+        "simulated clock (no waiting), writing CSV and panels. The clock steps over nights, "
+        "weekends and exchange holidays unless --ignore-market-hours. Same seed and start "
+        "into an empty folder give byte-identical CSV.",
     )
     p.add_argument(
         "--cycles", type=argtypes.positive_int, default=1, help="cycles to run (default: 1)"
@@ -34,6 +40,12 @@ def register(sub: Any) -> None:
         help="first cycle, ISO 8601; without an offset Asia/Kolkata (default: today 09:15 IST)",
     )
     add_market(p, "simulated seconds per cycle")
+    p.add_argument(
+        "--ignore-market-hours",
+        action="store_true",
+        help="advance the clock by --interval through nights, weekends and holidays too "
+        "(default: step over non-trading time to the next 09:15 open)",
+    )
     p.add_argument(
         "--metrics-out",
         type=Path,
@@ -69,7 +81,28 @@ def _start(args: argparse.Namespace) -> datetime:
     return datetime.combine(today, datetime.min.time(), IST).replace(hour=9, minute=15)
 
 
+def _stepped_faults(
+    specs: Sequence[FaultSpec], instants: Sequence[datetime], interval: float
+) -> FaultPlan:
+    """The fault plan on a calendar-stepped clock: cycle k's window starts at the k-th
+    instant and a range ends at the instant after its last cycle (or one interval after
+    the run's last instant), so a fault still covers exactly the cycles it names."""
+    from ..providers.faults import FaultPlan, FaultRule
+
+    def at(cycle: int) -> datetime:  # the instant of cycle ``cycle`` (1-based)
+        if cycle <= len(instants):
+            return instants[cycle - 1]
+        return instants[-1] + timedelta(seconds=interval * (cycle - len(instants)))
+
+    rules = []
+    for f in specs:
+        end = None if f.last is None else at(f.last + 1)
+        rules.append(FaultRule(f.kind, f.index, at(f.first), end, rate=f.rate, target=f.target))
+    return FaultPlan(tuple(rules))
+
+
 def run(args: argparse.Namespace) -> int:
+    from ..market.holidays import market_holidays
     from ..metrics.registry import exposition
     from ..resilience.fault_spec import fault_plan
     from ..runner import Runtime, simulated_clock
@@ -79,9 +112,20 @@ def run(args: argparse.Namespace) -> int:
     if args.metrics_out is not None:
         check_output_file(args.metrics_out, "--metrics-out")
     start = _start(args)
+    instants = list(
+        simulated_clock(
+            start,
+            s.interval_seconds,
+            args.cycles,
+            market_hours=not args.ignore_market_hours,
+            holidays=market_holidays(s.extra_holidays),
+        )
+    )
     try:
-        start + timedelta(seconds=s.interval_seconds * (args.cycles - 1))
+        instants[-1] + timedelta(seconds=s.interval_seconds)
         faults = fault_plan(s.resilience.faults, start, s.interval_seconds)
+        if not args.ignore_market_hours:
+            faults = _stepped_faults(s.resilience.faults, instants, s.interval_seconds)
     except OverflowError:
         raise ConfigError(
             f"{args.cycles} cycles of {s.interval_seconds:g} s from {start.isoformat()} "
@@ -90,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
     runtime = Runtime.from_settings(s, clock="simulated", faults=faults)
     results = []
     try:
-        for number, now in enumerate(simulated_clock(start, s.interval_seconds, args.cycles), 1):
+        for number, now in enumerate(instants, 1):
             result = runtime.cycle(number, now)
             results.append(result)
             if not args.json:

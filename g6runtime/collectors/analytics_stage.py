@@ -16,7 +16,9 @@ from .stages import ValidChain
 
 GREEKS = ("delta", "gamma", "theta", "vega", "rho")
 
-#: ``(iv, delta, gamma, theta, vega, rho)`` of one leg; all None when IV did not solve
+#: ``(iv, delta, gamma, theta, vega, rho)`` of one leg, in the market's units (IV an
+#: annualised fraction, theta per calendar day, vega and rho per percentage point; see
+#: ``analytics.vector.market_units``); all None when IV did not solve
 LegValues = tuple[
     float | None, float | None, float | None, float | None, float | None, float | None
 ]
@@ -59,7 +61,7 @@ def compute(
     import numpy as np
 
     from ..analytics.time import year_fraction_to_expiry
-    from ..analytics.vector import greeks_vec, iv_vec
+    from ..analytics.vector import greeks_vec, iv_vec, market_units
 
     keys: list[tuple[int, str]] = []
     price: list[float] = []
@@ -89,7 +91,7 @@ def compute(
     args = (np.asarray(is_call), np.asarray(spot), np.asarray(strike), np.asarray(t), r, q)
     batch = iv_vec(np.asarray(price), *args)
     sigma = np.where(batch.success, batch.iv, np.nan)
-    g = greeks_vec(*args, sigma)
+    g = market_units(greeks_vec(*args, sigma))  # theta per day, vega and rho per point
     ok: list[bool] = batch.success.tolist()
     its: list[int] = batch.iterations.tolist()
     solved = zip(

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..market.indices import get_index
+from ..market.indices import expiry_rules, get_index
 from ..providers.base import Provider
 from .analytics_stage import UNSOLVED, Analytics, compute
 from .model import OptionRow, OverviewRow, option_row, tag_bit
@@ -22,6 +22,10 @@ from .stages import validate as validate_chain
 @dataclass(frozen=True)
 class Universe:
     """What a cycle collects, and the pricing inputs.
+
+    ``expiries`` are the rules asked for; an index without weekly contracts collects
+    only the monthly ones among them (``g6runtime.market.expiry_rules``), and its
+    overview's ``expected_mask`` says so.
 
     ``depth`` overrides ``strikes_per_side`` per index; an index in ``overview_only``
     gets its overview row (PCR and masks from the quotes fetched) but no option rows
@@ -125,7 +129,8 @@ def run_cycle(
     for index in universe.indices:
         step = get_index(index, universe.strike_steps).strike_step
         n = universe.depth.get(index, universe.strikes_per_side)
-        plan = resolve(provider, index, step, universe.expiries, n, now, calls, timer)
+        rules = expiry_rules(index, universe.expiries)  # monthly-only indices: no weeklies
+        plan = resolve(provider, index, step, rules, n, now, calls, timer)
         if plan is not None:
             plans.append(plan)
             chains.extend(fetch(provider, plan, now, calls, timer))
@@ -150,7 +155,7 @@ def run_cycle(
                 before[1] + sum(r.pe_oi for r in chain_rows),
             )
     options = [r for r in rows if r.index not in universe.overview_only]
-    overview = [_overview(p, universe.expiries, oi, now) for p in plans]
+    overview = [_overview(p, expiry_rules(p.index, universe.expiries), oi, now) for p in plans]
     iv, iterations = _iv_stats(an)
     t3 = timer()
     timings = {"fetch": t1 - t0, "validate": t2 - t1, "analytics": t3 - t2, "total": t3 - t0}

@@ -1,4 +1,5 @@
-"""Market facts: the index registry, the Asia/Kolkata calendar, expiry rules and strikes."""
+"""Market facts: the index registry, the Asia/Kolkata calendar and the exchanges' holidays,
+expiry rules and strikes."""
 
 from g6runtime.market.calendar import (
     IST,
@@ -18,11 +19,20 @@ from g6runtime.market.expiries import (
     ExpiryRule,
     resolve_expiry,
 )
+from g6runtime.market.holidays import (
+    EXCHANGES,
+    SHIPPED_YEARS,
+    HolidayTableError,
+    exchange_holidays,
+    market_holidays,
+)
 from g6runtime.market.indices import (
     DEFAULT_INDICES,
     INDEX_NAMES,
+    WEEKLY_RULES,
     IndexSpec,
     UnknownIndexError,
+    expiry_rules,
     get_index,
     index_names,
     index_registry,
@@ -31,17 +41,23 @@ from g6runtime.market.strikes import atm_strike, format_offset, ladder_offsets, 
 
 __all__ = [
     "DEFAULT_INDICES",
+    "EXCHANGES",
     "EXPIRY_RULES",
     "INDEX_NAMES",
     "IST",
     "MARKET_CLOSE",
     "MARKET_OPEN",
+    "SHIPPED_YEARS",
+    "WEEKLY_RULES",
     "ExpiryResolutionError",
     "ExpiryRule",
+    "HolidayTableError",
     "IndexSpec",
     "UnknownIndexError",
     "atm_strike",
+    "exchange_holidays",
     "expiry_reference_date",
+    "expiry_rules",
     "format_offset",
     "get_index",
     "index_names",
@@ -50,6 +66,7 @@ __all__ = [
     "is_trading_day",
     "ladder_offsets",
     "market_date",
+    "market_holidays",
     "next_open",
     "previous_trading_day",
     "resolve_expiry",

@@ -6,9 +6,10 @@ in UTC, and from 18:30 UTC the Asia/Kolkata date is already tomorrow.
 
 Market hours are 09:15–15:30 IST, Monday to Friday, minus holidays. The session
 is the closed interval ``[09:15:00, 15:30:00]``: the close at exactly 15:30 is
-still collected, one microsecond later the market is closed. Holidays are a
-hook: a set of Asia/Kolkata dates passed in by the caller (no holiday table
-lives here).
+still collected, one microsecond later the market is closed. ``holidays`` is a
+set of Asia/Kolkata dates; left out (None) it is the shipped exchange calendar
+(:func:`g6runtime.market.holidays.market_holidays`: the days NSE and BSE are both
+closed). Pass ``frozenset()`` for weekends only.
 
 Expiry day: the pipeline rolls to the next expiry after the close.
 ``expiry_reference_date(now)`` is the date to pass to ``resolve_expiry``: the
@@ -20,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Set
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
+
+from .holidays import market_holidays
 
 __all__ = [
     "IST",
@@ -38,7 +41,9 @@ IST = ZoneInfo("Asia/Kolkata")
 MARKET_OPEN = time(9, 15)
 MARKET_CLOSE = time(15, 30)
 
-_NO_HOLIDAYS: frozenset[date] = frozenset()
+
+def _holidays(holidays: Set[date] | None) -> Set[date]:
+    return market_holidays() if holidays is None else holidays
 
 
 def _to_ist(now: datetime) -> datetime:
@@ -52,9 +57,9 @@ def market_date(now: datetime) -> date:
     return _to_ist(now).date()
 
 
-def is_trading_day(day: date, *, holidays: Set[date] = _NO_HOLIDAYS) -> bool:
+def is_trading_day(day: date, *, holidays: Set[date] | None = None) -> bool:
     """Monday to Friday and not a holiday."""
-    return day.weekday() < 5 and day not in holidays
+    return day.weekday() < 5 and day not in _holidays(holidays)
 
 
 def session_bounds(day: date) -> tuple[datetime, datetime]:
@@ -65,21 +70,22 @@ def session_bounds(day: date) -> tuple[datetime, datetime]:
     )
 
 
-def is_market_open(now: datetime, *, holidays: Set[date] = _NO_HOLIDAYS) -> bool:
+def is_market_open(now: datetime, *, holidays: Set[date] | None = None) -> bool:
     """Whether ``now`` falls in a session: a trading day, 09:15:00 ≤ IST time ≤ 15:30:00."""
     local = _to_ist(now)
-    if not is_trading_day(local.date(), holidays=holidays):
+    if not is_trading_day(local.date(), holidays=_holidays(holidays)):
         return False
     return MARKET_OPEN <= local.time() <= MARKET_CLOSE
 
 
-def next_open(now: datetime, *, holidays: Set[date] = _NO_HOLIDAYS) -> datetime:
+def next_open(now: datetime, *, holidays: Set[date] | None = None) -> datetime:
     """The earliest instant ≥ ``now`` at which the market is open, in IST.
 
     While a session is running that is ``now`` itself; otherwise the 09:15 open
     of the next trading day (today's, if ``now`` is before today's open).
     """
     local = _to_ist(now)
+    holidays = _holidays(holidays)
     if is_market_open(local, holidays=holidays):
         return local
     day = local.date()
@@ -90,8 +96,9 @@ def next_open(now: datetime, *, holidays: Set[date] = _NO_HOLIDAYS) -> datetime:
     return session_bounds(day)[0]
 
 
-def previous_trading_day(day: date, *, holidays: Set[date] = _NO_HOLIDAYS) -> date:
+def previous_trading_day(day: date, *, holidays: Set[date] | None = None) -> date:
     """The latest trading day ≤ ``day`` (``day`` itself when it trades)."""
+    holidays = _holidays(holidays)
     while not is_trading_day(day, holidays=holidays):
         day -= timedelta(days=1)
     return day

@@ -2,10 +2,11 @@
 
 Expiry weekdays (``expiry_weekday``, Monday = 0) follow the exchanges' rules
 since September 2025: NSE contracts (NIFTY, BANKNIFTY, FINNIFTY) expire on
-Tuesday, BSE's SENSEX on Thursday. In reality only NIFTY and SENSEX still list
-weekly contracts; BANKNIFTY and FINNIFTY are monthly-only (``weekly_listed`` is
-False). The synthetic market nevertheless lists weekly expiries for every index
-on its ``expiry_weekday``, so that all four expiry rules resolve for all of them.
+Tuesday, BSE's SENSEX on Thursday (moved to the previous trading day when that
+is a holiday). Only NIFTY (NSE) and SENSEX (BSE) list weekly contracts;
+BANKNIFTY and FINNIFTY are monthly-only (``weekly_listed`` is False), so for
+them only the monthly rules are collected (:func:`expiry_rules`) and the
+synthetic market lists only their monthly expiries.
 
 Strike-step overrides (``G6_STRIKE_STEP_<INDEX>``) are read by
 ``g6runtime.config`` and passed in here as a plain mapping; this module never
@@ -14,17 +15,20 @@ reads the environment.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
 from ..errors import ConfigError
+from .expiries import EXPIRY_RULES, ExpiryRule
 
 __all__ = [
     "DEFAULT_INDICES",
     "INDEX_NAMES",
+    "WEEKLY_RULES",
     "IndexSpec",
     "UnknownIndexError",
+    "expiry_rules",
     "get_index",
     "index_names",
     "index_registry",
@@ -49,8 +53,7 @@ class IndexSpec:
     ``strike_step`` is in index points; ``expiry_weekday`` uses ``date.weekday()``
     numbering (Monday = 0); ``base_price`` is a representative level used to
     anchor the synthetic market; ``weekly_listed`` says whether the exchange
-    really lists weekly contracts (documentation for real adapters; the
-    synthetic market lists weeklies for all indices).
+    lists weekly contracts (without them only the monthly rules apply).
     """
 
     name: str
@@ -110,3 +113,15 @@ def get_index(name: str, step_overrides: Mapping[str, int] | None = None) -> Ind
         return registry[name.upper()]
     except KeyError:
         raise UnknownIndexError(name) from None
+
+
+WEEKLY_RULES: tuple[ExpiryRule, ...] = EXPIRY_RULES[:2]
+"""The rules that need weekly contracts (``this_week``, ``next_week``)."""
+
+
+def expiry_rules(index: str, rules: Sequence[str]) -> tuple[str, ...]:
+    """The rules of ``rules`` collected for ``index``, in their order: all of them where
+    the exchange lists weekly contracts, only the monthly ones where it does not."""
+    if get_index(index).weekly_listed:
+        return tuple(rules)
+    return tuple(r for r in rules if r not in WEEKLY_RULES)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..collectors.model import OptionRow, tag_bit
+from ..market.indices import expiry_rules
 from ..outputs import CycleOutcome
 from ..resilience.panel import resilience_data
 from .envelope import num
@@ -132,12 +133,13 @@ def indices(result: CycleOutcome, ctx: PanelContext) -> Data:
         rows = [r for r in result.options if r.index == index]
         issues = {(i.expiry_tag, i.strike, i.leg) for i in result.issues if i.index == index}
         failures = sum(1 for f in result.failures if f.index == index)
-        expected = len(ctx.expiries) * 2 * (len(plan.strikes) if plan else 0)
+        rules = expiry_rules(index, ctx.expiries)  # monthly-only indices: no weeklies
+        expected = len(rules) * 2 * (len(plan.strikes) if plan else 0)
         clean = len(_priced_legs(rows) - issues)
         collected = ov.expiries_collected if ov else 0
         per_tag = Counter(r.expiry_tag for r in rows)
         expiries = {}
-        for tag in ctx.expiries:
+        for tag in rules:
             if plan is None or tag not in plan.expiries:
                 continue
             pcr = ov.pcr.get(tag) if ov else None
@@ -147,7 +149,7 @@ def indices(result: CycleOutcome, ctx: PanelContext) -> Data:
                 "options": per_tag.get(tag, 0),
                 "pcr": num(pcr, 4),
             }
-        if collected == len(ctx.expiries) and failures == 0:
+        if collected == len(rules) and failures == 0:
             status = "ok"
         else:
             status = "partial" if collected else "failed"
@@ -156,7 +158,7 @@ def indices(result: CycleOutcome, ctx: PanelContext) -> Data:
             "price": num(plan.spot, 2) if plan else None,
             "atm": plan.atm if plan else None,
             "strike_step": plan.step if plan else None,
-            "expiries_expected": len(ctx.expiries),
+            "expiries_expected": len(rules),
             "expiries_collected": collected,
             "expiries": expiries,
             "dq_score": num(100.0 * clean / expected, 2) if expected else None,

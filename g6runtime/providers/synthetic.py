@@ -9,10 +9,11 @@ random state, no ``hash()`` of strings (see ``_noise``).
   09:15 IST, whose log-distance from it is softly bounded (B = 0.4) so levels
   stay representative for decades. ``W`` is evaluated per second through a
   Brownian bridge, so ``spot(index, t)`` needs no history.
-* Expiries: weekly expiries on the index's ``expiry_weekday`` for 8 weeks from
-  the market date, plus the last such weekday of this month and the next two
-  (so all four expiry rules resolve); an expiry falling on a holiday moves to
-  the previous trading day.
+* Expiries: the last ``expiry_weekday`` of this month and the next two (the
+  monthly contracts) and, for an index whose exchange lists weekly contracts
+  (NIFTY, SENSEX: ``IndexSpec.weekly_listed``), that weekday for 8 weeks from the
+  market date; an expiry falling on a holiday of the index's exchange (the shipped
+  calendar, g6runtime.market.holidays) moves to the previous trading day.
 * Quotes: Black-Scholes mids on a volatility surface (skew and curvature in
   standardised log-moneyness; a short-dated term premium; a daily ATM level),
   bid/ask on the 0.05 tick around the model price (which always lies within
@@ -27,12 +28,13 @@ asking for an off-grid strike or an unlisted expiry raises ``ProviderError``.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import date, datetime, timedelta
 
 from g6runtime.analytics.black_scholes import bs_price
 from g6runtime.analytics.time import year_fraction_to_expiry
 from g6runtime.market.calendar import IST, market_date, previous_trading_day, session_bounds
+from g6runtime.market.holidays import exchange_holidays
 from g6runtime.market.indices import IndexSpec, UnknownIndexError, index_registry
 from g6runtime.providers import _surface as surface
 from g6runtime.providers._noise import brownian, mix, mix64, normal, stable_root
@@ -66,7 +68,8 @@ class SyntheticMarket:
     """A deterministic ``Provider``; see the module docstring.
 
     ``r`` and ``q`` are the risk-free rate and dividend yield used for prices;
-    ``holidays`` are Asia/Kolkata dates without a session.
+    ``holidays`` are Asia/Kolkata dates without a session: left out (None), each
+    index's exchange calendar (shipped table) plus ``extra_holidays``.
     """
 
     def __init__(
@@ -75,7 +78,8 @@ class SyntheticMarket:
         faults: FaultPlan | None = None,
         *,
         step_overrides: Mapping[str, int] | None = None,
-        holidays: Set[date] = frozenset(),
+        holidays: Set[date] | None = None,
+        extra_holidays: Iterable[date] = (),
         r: float = 0.065,
         q: float = 0.012,
     ) -> None:
@@ -84,7 +88,13 @@ class SyntheticMarket:
         self._seed = seed
         self._faults = faults if faults is not None else FaultPlan()
         self._registry = index_registry(step_overrides)
-        self._holidays = frozenset(holidays)
+        extra = frozenset(extra_holidays)
+        self._holidays = {
+            name: exchange_holidays(spec.exchange, extra)
+            if holidays is None
+            else frozenset(holidays) | extra
+            for name, spec in self._registry.items()
+        }
         self._r = r
         self._q = q
         self._roots: dict[tuple[str, str], int] = {}
@@ -204,13 +214,16 @@ class SyntheticMarket:
         if listed is None:
             if len(self._listed) >= _CACHE_LIMIT:
                 self._listed.clear()
-            weekday = self._registry[name].expiry_weekday
+            spec = self._registry[name]
+            weekday = spec.expiry_weekday
             first = day + timedelta(days=(weekday - day.weekday()) % 7)
-            dates = {first + timedelta(weeks=k) for k in range(_WEEKS_LISTED)}
+            weeks = _WEEKS_LISTED if spec.weekly_listed else 0
+            dates = {first + timedelta(weeks=k) for k in range(weeks)}
             for m in range(_MONTHS_LISTED):
                 year, month = day.year + (day.month - 1 + m) // 12, (day.month - 1 + m) % 12 + 1
                 dates.add(_last_weekday_of_month(year, month, weekday))
-            shifted = {previous_trading_day(d, holidays=self._holidays) for d in dates}
+            holidays = self._holidays[name]
+            shifted = {previous_trading_day(d, holidays=holidays) for d in dates}
             listed = self._listed[key] = tuple(sorted(d for d in shifted if d >= day))
         return listed
 

@@ -77,16 +77,18 @@ def test_simulate_writes_the_spec_layout(
     assert proc.stderr == ""
     lines = proc.stdout.splitlines()
     assert [line.split(":")[0][:7] for line in lines] == ["cycle 1", "cycle 2"]
-    assert "336 rows" in lines[0] and "2026-11-26T09:16:00+05:30" in lines[1]
+    assert "252 rows" in lines[0] and "2026-11-26T09:16:00+05:30" in lines[1]
 
     files = tree(root)
     options = [p for p in files if not p.startswith("overview/")]
     overview = sorted(p for p in files if p.startswith("overview/"))
     assert overview == [f"overview/{i}/2026-11-26.csv" for i in sorted(INDICES)]
-    assert len(options) >= 336  # 21 offsets × 16 chains, more if ATM moved
+    assert len(options) >= 252  # 21 offsets × 12 chains, more if ATM moved
     for rel in options:
         index, tag, offset, name = rel.split("/")
         assert index in INDICES and tag in TAGS and name == "2026-11-26.csv"
+        # SPEC: BANKNIFTY and FINNIFTY have monthly expiries only
+        assert index in ("NIFTY", "SENSEX") or tag in ("this_month", "next_month")
         assert offset == "0" or (offset[0] in "+-" and int(offset) != 0)
     rows = 0
     for rel, data in files.items():
@@ -97,7 +99,7 @@ def test_simulate_writes_the_spec_layout(
         assert all(
             line[:25] in {f"{START}:00+05:30", "2026-11-26T09:16:00+05:30"} for line in lines[1:]
         )
-    assert rows == 2 * (336 + 4)
+    assert rows == 2 * (252 + 4)
 
 
 def test_same_seed_and_start_give_byte_identical_trees(
@@ -189,7 +191,7 @@ def test_simulate_json(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> No
         "2026-11-26T09:16:00+05:30",
     ]
     for c in cycles:
-        assert (c["rows"], c["overview_rows"], c["ok"]) == (336, 4, True)
+        assert (c["rows"], c["overview_rows"], c["ok"]) == (252, 4, True)
         assert c["failures"] == [] and c["data_quality_issues"] == 0
         assert c["storage_error"] is None
 
@@ -476,13 +478,13 @@ def test_collect_serves_metrics_while_running_then_exits(
         ["cycle", "2"],
         ["cycle", "3"],
     ]
-    assert all("336 rows" in line for line in lines)
+    assert all("252 rows" in line for line in lines)
     rows = sum(
         len(p.read_text().splitlines()) - 1
         for p in (tmp_path / "d").rglob("*.csv")
         if "overview" not in p.parts
     )
-    assert rows == 3 * 336
+    assert rows == 3 * 252
     with pytest.raises(OSError):  # the server is gone with the process
         scrape(port)
 

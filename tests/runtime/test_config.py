@@ -6,6 +6,7 @@ import ast
 import json
 import re
 from dataclasses import fields
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,7 @@ FULL_CONFIG: dict[str, Any] = {
     "risk_free_rate": 0.05,
     "dividend_yield": 0.0,
     "strike_steps": {"NIFTY": 100},
+    "market": {"extra_holidays": ["2026-12-31", "2026-12-24"]},
     "metrics": {
         "host": "0.0.0.0",
         "port": 9200,
@@ -72,6 +74,7 @@ def expect_full_config(s: Settings) -> None:
     assert (s.strikes_per_side, s.interval_seconds, s.seed) == (3, 15.5, 7)
     assert (s.risk_free_rate, s.dividend_yield) == (0.05, 0.0)
     assert dict(s.strike_steps) == {"NIFTY": 100}
+    assert s.extra_holidays == (date(2026, 12, 24), date(2026, 12, 31))  # sorted
     assert (s.metrics_host, s.metrics_port) == ("0.0.0.0", 9200)
     assert s.enable_groups == frozenset({"cycle", "provider"})
     assert s.disable_groups == frozenset({"provider"})
@@ -413,6 +416,7 @@ def test_settings_fields_are_all_covered_by_the_full_config() -> None:
         "risk_free_rate",
         "dividend_yield",
         "strike_steps",
+        "extra_holidays",
         "metrics_host",
         "metrics_port",
         "enable_groups",

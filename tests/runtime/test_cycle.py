@@ -26,7 +26,14 @@ NOW = datetime(2026, 11, 26, 9, 15, tzinfo=IST)
 SEED = 42
 UNIVERSE = Universe(indices=INDEX_NAMES, expiries=EXPIRY_RULES, strikes_per_side=10)
 STEPS = {"NIFTY": 50, "BANKNIFTY": 100, "FINNIFTY": 50, "SENSEX": 100}
-LEGS_PER_INDEX = 4 * 21 * 2
+LEGS_PER_INDEX = 4 * 21 * 2  # NIFTY's (four expiries)
+# SPEC §2 "Market calendar": weekly contracts only for NIFTY and SENSEX; BANKNIFTY and
+# FINNIFTY collect this_month and next_month only.
+MONTHLY = ("this_month", "next_month")
+TAGS = {"NIFTY": EXPIRY_RULES, "BANKNIFTY": MONTHLY, "FINNIFTY": MONTHLY, "SENSEX": EXPIRY_RULES}
+ROWS = {"NIFTY": 84, "BANKNIFTY": 42, "FINNIFTY": 42, "SENSEX": 84}  # 21 strikes per expiry
+MASKS = {"NIFTY": 15, "BANKNIFTY": 12, "FINNIFTY": 12, "SENSEX": 15}
+TOTAL_ROWS = 252
 
 
 def cycle(
@@ -65,23 +72,24 @@ def clean(tmp_path_factory: pytest.TempPathFactory) -> tuple[CycleOutcome, Path]
 # --- the default universe ----------------------------------------------------------------
 
 
-def test_default_universe_gives_336_option_rows_and_4_overview_rows(
+def test_default_universe_gives_252_option_rows_and_4_overview_rows(
     clean: tuple[CycleOutcome, Path],
 ) -> None:
     result, _ = clean
     assert result.ok and result.storage_error is None
     assert result.failures == () and result.issues == ()
-    assert len(result.options) == 4 * 4 * 21 == 336
+    assert len(result.options) == 2 * 4 * 21 + 2 * 2 * 21 == TOTAL_ROWS
     assert all(r.ce is not None and r.pe is not None for r in result.options)
     per_chain = Counter((r.index, r.expiry_tag) for r in result.options)
-    assert per_chain == {(i, t): 21 for i in INDEX_NAMES for t in EXPIRY_RULES}
+    assert per_chain == {(i, t): 21 for i in INDEX_NAMES for t in TAGS[i]}
     assert [o.index for o in result.overview] == list(INDEX_NAMES)
     for o in result.overview:
-        assert (o.expected_mask, o.collected_mask, o.missing_mask) == (15, 15, 0)
-        assert (o.expiries_expected, o.expiries_collected) == (4, 4)
+        mask = MASKS[o.index]
+        assert (o.expected_mask, o.collected_mask, o.missing_mask) == (mask, mask, 0)
+        assert (o.expiries_expected, o.expiries_collected) == (len(TAGS[o.index]),) * 2
     assert result.written is not None
-    assert result.written.rows == 340 and result.written.files_created == 340
-    assert result.written.rows_by_index == {i: 85 for i in INDEX_NAMES}
+    assert result.written.rows == 256 and result.written.files_created == 256
+    assert result.written.rows_by_index == {i: ROWS[i] + 1 for i in INDEX_NAMES}
 
 
 def test_strike_ladder_around_atm(clean: tuple[CycleOutcome, Path]) -> None:
@@ -113,7 +121,7 @@ def test_every_row_is_on_disk_in_the_spec_layout(clean: tuple[CycleOutcome, Path
             str(row.atm),
             str(row.strike),
         ]
-    assert len(list(root.rglob("*.csv"))) == 340
+    assert len(list(root.rglob("*.csv"))) == TOTAL_ROWS + 4
 
 
 def test_iv_present_and_close_to_the_model_for_liquid_strikes(
@@ -121,10 +129,10 @@ def test_iv_present_and_close_to_the_model_for_liquid_strikes(
 ) -> None:
     result, _ = clean
     market = SyntheticMarket(SEED)
-    assert sum(ok for ok, _ in result.iv.values()) == 4 * LEGS_PER_INDEX
+    assert sum(ok for ok, _ in result.iv.values()) == 2 * TOTAL_ROWS
     assert sum(failed for _, failed in result.iv.values()) == 0
     liquid = [r for r in result.options if abs(r.offset) <= 3 * STEPS[r.index]]
-    assert len(liquid) == 4 * 4 * 7
+    assert len(liquid) == 12 * 7  # 12 chains (4 + 2 + 2 + 4), 7 strikes each
     for row in liquid:
         assert row.ce_iv is not None and row.pe_iv is not None
         model = market.volatility(row.index, row.expiry_date, row.strike, NOW)
@@ -133,13 +141,13 @@ def test_iv_present_and_close_to_the_model_for_liquid_strikes(
         assert row.ce_delta is not None and 0 < row.ce_delta < 1
         assert row.pe_delta is not None and -1 < row.pe_delta < 0
         assert row.ce_gamma is not None and row.ce_gamma > 0
-    assert {len(v) for v in result.iterations.values()} == {LEGS_PER_INDEX}
+    assert {i: len(v) for i, v in result.iterations.items()} == {i: 2 * n for i, n in ROWS.items()}
 
 
 def test_put_call_ratio_is_pe_oi_over_ce_oi_per_expiry(clean: tuple[CycleOutcome, Path]) -> None:
     result, root = clean
     for o in result.overview:
-        for tag in EXPIRY_RULES:
+        for tag in TAGS[o.index]:
             mine = [r for r in result.options if r.index == o.index and r.expiry_tag == tag]
             expected = sum(r.pe_oi for r in mine) / sum(r.ce_oi for r in mine)
             assert o.pcr[tag] == pytest.approx(expected, rel=1e-12)
@@ -148,6 +156,10 @@ def test_put_call_ratio_is_pe_oi_over_ce_oi_per_expiry(clean: tuple[CycleOutcome
     for index in INDEX_NAMES:
         (overview,) = read_rows(root / "overview" / index / "2026-11-26.csv")
         for position, tag in enumerate(EXPIRY_RULES):
+            if tag not in TAGS[index]:  # a monthly-only index: no weekly chain, empty cell
+                assert overview[4 + position] == ""
+                assert not (root / index / tag).exists()
+                continue
             ce = pe = 0
             for path in (root / index / tag).glob("*/2026-11-26.csv"):
                 (cells,) = read_rows(path)
@@ -187,7 +199,7 @@ def test_timings_come_from_the_injected_timer(tmp_path: Path) -> None:
 def test_run_cycle_is_pure_it_writes_nothing(tmp_path: Path) -> None:
     before = set(tmp_path.iterdir())
     result = run_cycle(1, NOW, SyntheticMarket(SEED), UNIVERSE)
-    assert result.ok and len(result.options) == 336 and set(tmp_path.iterdir()) == before
+    assert result.ok and len(result.options) == TOTAL_ROWS and set(tmp_path.iterdir()) == before
     assert not hasattr(result, "resilience") and not hasattr(result, "storage_error")
 
 
@@ -206,12 +218,12 @@ def test_failing_index_does_not_stop_the_others(
     assert {f.stage for f in result.failures} == {"spot", "expiries"}
     assert all("BANKNIFTY" in f.message for f in result.failures)
     others = [i for i in INDEX_NAMES if i != "BANKNIFTY"]
-    assert Counter(r.index for r in result.options) == {i: 84 for i in others}
+    assert Counter(r.index for r in result.options) == {i: ROWS[i] for i in others}
     assert [o.index for o in result.overview] == others
     assert not (tmp_path / "BANKNIFTY").exists()
     assert not (tmp_path / "overview" / "BANKNIFTY").exists()
     for index in others:
-        assert len(list((tmp_path / index).rglob("*.csv"))) == 84
+        assert len(list((tmp_path / index).rglob("*.csv"))) == ROWS[index]
         assert (tmp_path / "overview" / index / "2026-11-26.csv").exists()
 
     metrics = registry()
@@ -235,7 +247,7 @@ def test_failing_quotes_leave_the_index_with_a_missing_mask(tmp_path: Path) -> N
     (cells,) = read_rows(tmp_path / "overview" / "NIFTY" / "2026-11-26.csv")
     assert cells[4:8] == ["", "", "", ""]
     assert cells[8:] == ["4", "0", "15", "0", "15"]
-    assert len(result.options) == 3 * 84
+    assert len(result.options) == TOTAL_ROWS - 84
 
 
 def test_every_index_failing_is_not_ok(tmp_path: Path) -> None:
@@ -260,7 +272,7 @@ def test_bad_quotes_are_counted_as_data_quality_issues(tmp_path: Path, kind: Fau
     legs = {(i.expiry_tag, i.strike, i.leg) for i in result.issues}
     assert len(legs) == LEGS_PER_INDEX
     assert Counter(r.index for r in result.options if r.index != "NIFTY") == {
-        i: 84 for i in INDEX_NAMES if i != "NIFTY"
+        i: ROWS[i] for i in INDEX_NAMES if i != "NIFTY"
     }
     for row in result.options:  # whatever was kept is usable
         for price in (row.ce, row.pe):
@@ -303,7 +315,7 @@ def test_storage_error_becomes_a_failed_report_and_not_ok(tmp_path: Path) -> Non
     assert "\n" not in result.storage_error
     (report,) = result.failed_outputs
     assert (report.name, report.category) == ("csv", "storage")
-    assert len(result.options) == 336 and result.written is None
+    assert len(result.options) == TOTAL_ROWS and result.written is None
     assert sample(metrics, "g6_errors_total", component="csv", category="storage") == 1
     publish(metrics, result)
     assert sample(metrics, "g6_cycle_failures_total") == 1
@@ -339,18 +351,23 @@ def test_publish_puts_the_cycle_into_the_spec_registry(clean: tuple[CycleOutcome
     for plan in result.plans:
         assert get("g6_index_price", index=plan.index) == plan.spot
     for o in result.overview:
-        for tag in EXPIRY_RULES:
+        for tag in TAGS[o.index]:
             assert get("g6_pcr", index=o.index, expiry=tag) == o.pcr[tag]
     for index, tag in itertools.product(INDEX_NAMES, EXPIRY_RULES):
-        assert get("g6_options_collected_total", index=index, expiry=tag) == 21
-        assert get("g6_iv_estimation_success_total", index=index, expiry=tag) == 42
+        listed = tag in TAGS[index]
+        assert get("g6_options_collected_total", index=index, expiry=tag) == (
+            21 if listed else None
+        )
+        assert get("g6_iv_estimation_success_total", index=index, expiry=tag) == (
+            42 if listed else None
+        )
         assert get("g6_iv_estimation_failure_total", index=index, expiry=tag) is None
     for index in INDEX_NAMES:
-        assert get("g6_csv_rows_written_total", index=index) == 85
-        assert get("g6_csv_day_files_total", index=index) == 85
-        assert get("g6_iv_solver_iterations_count", index=index) == LEGS_PER_INDEX
+        assert get("g6_csv_rows_written_total", index=index) == ROWS[index] + 1
+        assert get("g6_csv_day_files_total", index=index) == ROWS[index] + 1
+        assert get("g6_iv_solver_iterations_count", index=index) == 2 * ROWS[index]
     assert get("g6_provider_request_duration_seconds_count") == len(result.provider_durations)
-    assert len(result.provider_durations) == 4 * 2 + 16  # spot + expiries, 16 quote calls
+    assert len(result.provider_durations) == 4 * 2 + 12  # spot + expiries, 12 quote calls
 
 
 def test_publish_accumulates_over_cycles(tmp_path: Path) -> None:

@@ -174,11 +174,11 @@ def test_a_full_spool_drops_counts_and_fails_the_run(tmp_path: Path) -> None:
     failed = [line for line in run.stderr.splitlines() if "influx output failed" in line]
     assert failed == [
         "g6: cycle 3: influx output failed: the Influx spool data/influx_spool is full "
-        "(storage.influx.spool_max_mb 0.3): 340 points dropped"
+        "(storage.influx.spool_max_mb 0.3): 256 points dropped"
     ]
     assert len(list((tmp_path / "data" / "influx_spool").glob("*.lp"))) == 2
     text = (tmp_path / "m.prom").read_text(encoding="utf-8")
-    assert 'g6_influx_points_dropped_total{reason="spool_full"} 340.0' in text
+    assert 'g6_influx_points_dropped_total{reason="spool_full"} 256.0' in text
     assert csv_rows(tmp_path / "csv") == (3 * 252, 3 * 4)  # the CSV of cycle 3 is written
 
 
@@ -249,11 +249,11 @@ def test_the_storage_panel_and_summary_show_the_sink(tmp_path: Path, influx: Inf
     assert down.returncode == 0, down.stderr
     shown = run_g6("summary", "--panels-dir", "panels", "--json", cwd=tmp_path)
     sink = json.loads(shown.stdout)["panels"]["storage"]["data"]["influx"]
-    assert sink["spool_points"] == 680 and sink["spool_segments"] == 2
+    assert sink["spool_points"] == 512 and sink["spool_segments"] == 2
     assert sink["points_dropped"] == 0 and sink["state"] in ("ok", "retrying")
     text = run_g6("summary", "--panels-dir", "panels", cwd=tmp_path).stdout
     (line,) = [x for x in text.splitlines() if "influx" in x]
-    assert "spool 680 points (2 files)" in line and "0 dropped" in line
+    assert "spool 512 points (2 files)" in line and "0 dropped" in line
 
     (tmp_path / "x").mkdir()
     off = run_g6(*SIM[:-2], "--start", "2026-11-27T09:15", cwd=tmp_path / "x", env=clean_env())

@@ -29,8 +29,9 @@ from g6runtime.storage.csv_sink import CsvSink
 from .test_panels_support import START, START_ISO, g6
 
 INDICES = ("NIFTY", "BANKNIFTY", "FINNIFTY", "SENSEX")
-# Every index, two expiries and 5 strikes per side keep the scenarios fast.
-SMALL = {"expiries": ["this_week", "next_month"], "strikes_per_side": 5}
+# Every index, two expiries and 5 strikes per side keep the scenarios fast (the two monthly
+# ones: BANKNIFTY and FINNIFTY have no weekly expiries).
+SMALL = {"expiries": ["this_month", "next_month"], "strikes_per_side": 5}
 FULL, BAND = 2 * 11, 2 * 5  # option rows of one index per cycle: expiries x strikes
 
 
@@ -144,7 +145,7 @@ def test_quote_timeouts_on_one_index_keep_its_overview_and_the_others(tmp_path: 
     assert [overview["SENSEX", k] for k in range(1, 8)] == [1] * 7  # with its missing mask
     (day,) = (run.csv / "overview" / "SENSEX").iterdir()
     masks = [line.rsplit(",", 1)[1] for line in day.read_text().splitlines()[1:]]
-    assert masks == ["0", "9", "9", "9", "0", "0", "0"]  # this_week and next_month missing
+    assert masks == ["0", "12", "12", "12", "0", "0", "0"]  # this_month and next_month missing
     assert all(options[i, k] == FULL for i in INDICES[:3] for k in range(1, 8))
 
 
@@ -195,7 +196,7 @@ def test_budget_exhaustion_is_an_event_in_the_system_panel_and_stderr(tmp_path: 
 def test_budget_restoration_through_a_config_file(tmp_path: Path) -> None:
     config = tmp_path / "g6.yaml"
     config.write_text(
-        "expiries: [this_week]\nresilience:\n  window_cycles: 3\n  allowed_breaches: 2\n"
+        "expiries: [this_month]\nresilience:\n  window_cycles: 3\n  allowed_breaches: 2\n"
         "  faults: ['error:SENSEX:1-2']\n"
     )
     run = simulate(tmp_path, 5, "--config", str(config), config=None)
@@ -219,11 +220,14 @@ def test_forced_memory_tiers_scale_the_strike_depth(
     run = simulate(tmp_path, 1, *args, config={"strikes_per_side": 10})
     assert run.status == 0
     for index in INDICES:
-        for tag in ("this_week", "next_week", "this_month", "next_month"):
+        weekly = index in ("NIFTY", "SENSEX")  # BANKNIFTY and FINNIFTY: monthlies only
+        tags = ("this_week", "next_week") * weekly + ("this_month", "next_month")
+        assert sorted(p.name for p in (run.csv / index).iterdir()) == sorted(tags)
+        for tag in tags:
             offsets = sorted(int(p.name) for p in (run.csv / index / tag).iterdir())
             step = offsets[1] - offsets[0]
             assert offsets == [k * step for k in range(-per_side, per_side + 1)]
-    assert sum(rows(run.csv).values()) == 4 * 4 * (2 * per_side + 1)
+    assert sum(rows(run.csv).values()) == (4 + 2 + 2 + 4) * (2 * per_side + 1)
     panel = json.loads((run.panels / "resilience.json").read_text())["data"]["memory"]
     assert (panel["tier"], panel["forced"], panel["strikes_per_side"]) == (tier, True, per_side)
     # tier 3 drops the per-option series (one solver-iteration observation per leg)

@@ -178,7 +178,7 @@ def test_naive_now_and_unknown_index_are_rejected() -> None:
 
 
 def test_expiries_on_the_index_weekday_including_expiry_day() -> None:
-    market = SyntheticMarket(1)
+    market = SyntheticMarket(1, holidays=frozenset())  # weekends only: the bare pattern
     sensex = market.expiries("SENSEX", NOW)
     assert sensex[0] == date(2026, 11, 26)  # today is SENSEX's expiry day
     assert all(d.weekday() == 3 for d in sensex)
@@ -189,6 +189,13 @@ def test_expiries_on_the_index_weekday_including_expiry_day() -> None:
     # Weeklies for 8 weeks plus the monthly two months out.
     assert nifty[-1] == date(2027, 1, 26)
     assert date(2027, 1, 19) in nifty
+    # BANKNIFTY and FINNIFTY list their monthlies only (the last Tuesday of each month)
+    for index in ("BANKNIFTY", "FINNIFTY"):
+        assert market.expiries(index, NOW) == [date(2026, 12, 29), date(2027, 1, 26)]
+    # with the shipped calendar, 26 January 2027 (Republic Day) moves to Monday the 25th
+    shipped = SyntheticMarket(1)
+    assert shipped.expiries("NIFTY", NOW)[-1] == date(2027, 1, 25)
+    assert shipped.expiries("BANKNIFTY", NOW) == [date(2026, 12, 29), date(2027, 1, 25)]
 
 
 def test_expiries_use_the_ist_date_of_a_utc_instant() -> None:
@@ -201,12 +208,21 @@ def test_expiries_use_the_ist_date_of_a_utc_instant() -> None:
 
 
 def test_all_rules_resolve_every_day_of_a_year() -> None:
-    market = SyntheticMarket(1)
+    market = SyntheticMarket(1, holidays=frozenset())  # weekends only: the bare pattern
     for offset in range(0, 400):
         now = datetime(2026, 6, 1, 15, 45, tzinfo=IST) + timedelta(days=offset)
         today = expiry_reference_date(now)
         for index in market.indices:
             listed = market.expiries(index, now)
+            if not market.index_spec(index).weekly_listed:  # BANKNIFTY, FINNIFTY
+                weekday = market.index_spec(index).expiry_weekday
+                assert len(listed) >= 2 and all(d.weekday() == weekday for d in listed)
+                assert all((d + timedelta(days=7)).month != d.month for d in listed)
+                this_month = resolve_expiry("this_month", listed, today)
+                next_month = resolve_expiry("next_month", listed, today)
+                assert today <= this_month < next_month
+                assert [d for d in listed if d >= today][:2] == [this_month, next_month]
+                continue
             got = [resolve_expiry(rule, listed, today) for rule in EXPIRY_RULES]
             this_week, next_week, this_month, next_month = got
             assert today <= this_week < next_week <= next_month
@@ -331,9 +347,11 @@ def test_volume_and_oi_peak_near_the_money_and_volume_grows() -> None:
         market = SyntheticMarket(seed)
         for index in market.indices:
             expiry = market.expiries(index, NOW)[0]
-            strikes = ladder(market, index, NOW)
+            # a monthly (BANKNIFTY, FINNIFTY: a month out) spreads wider: a wider ladder
+            n = 10 if market.index_spec(index).weekly_listed else 20
+            strikes = ladder(market, index, NOW, n)
             quotes = market.option_quotes(index, expiry, strikes, NOW)
-            near = [q for q in quotes if q.strike in strikes[9:12]]
+            near = [q for q in quotes if q.strike in strikes[n - 1 : n + 2]]
             far = [q for q in quotes if q.strike in strikes[:3] + strikes[-3:]]
             for field in ("volume", "oi"):
                 near_mean = sum(getattr(q, field) for q in near) / len(near)
