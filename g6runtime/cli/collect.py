@@ -18,6 +18,7 @@ from .cycles import cycle_summary, line, log_cycle
 
 if TYPE_CHECKING:
     from ..config import Settings
+    from ..providers.base import Provider
     from ..runner import Runtime
 
 log = logging.getLogger("g6runtime.collect")
@@ -87,14 +88,25 @@ def _check_panels(runtime: Runtime, s: Settings) -> None:
         log.error("panels integrity: %s", report.headline())
 
 
+def _provider(s: Settings) -> Provider | None:
+    """Kite's, its token checked before the first cycle; None: the synthetic market."""
+    if s.provider != "kite":
+        return None
+    from ..market.calendar import IST
+    from ..providers.kite_auth import kite_provider
+
+    return kite_provider(s.kite, datetime.now(IST))
+
+
 def run(args: argparse.Namespace) -> int:
     from ..market.calendar import IST, is_market_open, next_open
+    from ..market.holidays import market_holidays
     from ..metrics.http import serve
     from ..retention.auto import AutoPrune
     from ..runner import Runtime
 
     s = settings(args)
-    runtime = Runtime.from_settings(s)
+    runtime = Runtime.from_settings(s, provider=_provider(s))
     if s.resilience.faults:
         log.warning("resilience.faults apply to g6 simulate only")
     retention = AutoPrune(s, runtime.metrics)
@@ -113,8 +125,9 @@ def run(args: argparse.Namespace) -> int:
         while not stop.requested and (args.cycles is None or number < args.cycles):
             now = datetime.now(IST)
             retention.tick(now)  # once per IST day; off (and a dry run) unless configured
-            if not args.ignore_market_hours and not is_market_open(now):
-                opens = next_open(now)
+            closed = market_holidays(s.extra_holidays)  # shipped + market.extra_holidays
+            if not args.ignore_market_hours and not is_market_open(now, holidays=closed):
+                opens = next_open(now, holidays=closed)
                 log.info("market closed; next open %s", opens.isoformat(timespec="minutes"))
                 wait = min((opens - now).total_seconds(), 300.0)
                 _sleep_until(time.monotonic() + wait, stop)

@@ -15,7 +15,18 @@ from ..market.indices import expiry_rules, get_index
 from ..providers.base import Provider
 from .analytics_stage import UNSOLVED, Analytics, compute
 from .model import OptionRow, OverviewRow, option_row, tag_bit
-from .stages import Calls, Failure, IndexPlan, QualityIssue, Timer, ValidChain, fetch, resolve
+from .stages import (
+    Calls,
+    Failure,
+    IndexPlan,
+    QualityIssue,
+    Timer,
+    ValidChain,
+    fetch_all,
+    listing,
+    plan_index,
+    spots,
+)
 from .stages import validate as validate_chain
 
 
@@ -125,22 +136,24 @@ def run_cycle(
     """Collect one cycle at the instant ``now``; reads the provider, writes nothing."""
     t0 = timer()
     calls = Calls()
-    plans, chains = [], []
+    levels = spots(provider, universe.indices, now, calls, timer)  # one batched call
+    plans = []
     for index in universe.indices:
         step = get_index(index, universe.strike_steps).strike_step
         n = universe.depth.get(index, universe.strikes_per_side)
         rules = expiry_rules(index, universe.expiries)  # monthly-only indices: no weeklies
-        plan = resolve(provider, index, step, rules, n, now, calls, timer)
+        listed = listing(provider, index, now, calls, timer)
+        plan = plan_index(index, levels.get(index), listed, step, rules, n, now, calls)
         if plan is not None:
             plans.append(plan)
-            chains.extend(fetch(provider, plan, now, calls, timer))
+    chains = fetch_all(provider, plans, now, calls, timer)  # one batched call
     t1 = timer()
     issues: list[QualityIssue] = []
     valid = [validate_chain(c, issues) for c in chains]
     t2 = timer()
-    spots = {p.index: p.spot for p in plans}
+    planned_spots = {p.index: p.spot for p in plans}
     detailed = [c for c in valid if c.index not in universe.overview_only]
-    an = compute(detailed, spots, now, universe.r, universe.q)
+    an = compute(detailed, planned_spots, now, universe.r, universe.q)
     by_index = {p.index: p for p in plans}
     rows: list[OptionRow] = []
     oi: dict[tuple[str, str], tuple[int, int]] = {}

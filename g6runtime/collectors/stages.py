@@ -1,8 +1,9 @@
 """The cycle's stages as plain functions over frozen data.
 
-resolve → fetch → validate → analytics → rows. Provider failures are caught per
-index (resolve) and per expiry (fetch) and become :class:`Failure` values, so one
-failing index never stops the others: ``ProviderError`` of the taxonomy (its
+spots → listing → plan → fetch → validate → analytics → rows. The provider is asked in
+batches (``spots``: every index level; ``fetch_all``: every chain), and its failures
+become :class:`Failure` values per index (levels, listings) and per expiry (chains), so
+one failing index never stops the others: ``ProviderError`` of the taxonomy (its
 ``ProviderTimeout`` a timeout), a ``DataError`` a provider raises about its own
 answer, and the network errors an adapter may let through (``TimeoutError`` a
 timeout, any other ``OSError`` an error). An unusable index level (not a positive
@@ -13,11 +14,9 @@ Each failure carries the ``category`` of the error taxonomy (g6runtime.errors).
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import partial
 from typing import NamedTuple, TypeVar, cast
 
 from ..errors import DataError, G6Error
@@ -25,7 +24,7 @@ from ..errors import ProviderError as SourceError
 from ..market.calendar import expiry_reference_date
 from ..market.expiries import ExpiryResolutionError, ExpiryRule, resolve_expiry
 from ..market.strikes import atm_strike, strike_ladder
-from ..providers.base import Provider, ProviderTimeout, Quote
+from ..providers.base import ChainRequest, Provider, ProviderTimeout, Quote
 
 Timer = Callable[[], float]
 T = TypeVar("T")
@@ -95,35 +94,92 @@ class Calls:
     failures: list[Failure] = field(default_factory=list)
 
 
+def _failure(exc: BaseException, index: str, stage: str, tag: str | None = None) -> Failure:
+    """The Failure value of a provider failure (a timeout, or an error of its category)."""
+    if isinstance(exc, ProviderTimeout | TimeoutError):
+        return Failure(index, stage, "timeout", str(exc) or repr(exc), tag)
+    category = exc.category if isinstance(exc, G6Error) else SourceError.category
+    return Failure(index, stage, "error", str(exc) or repr(exc), tag, category)
+
+
+_FAILURES = (SourceError, DataError, OSError)  # ProviderTimeout and TimeoutError included
+
+
 def _call(
     fn: Callable[[], T], index: str, stage: str, calls: Calls, timer: Timer, tag: str | None = None
 ) -> T | None:
     start = timer()
     try:
         return fn()
-    except (ProviderTimeout, TimeoutError) as exc:
-        calls.failures.append(Failure(index, stage, "timeout", str(exc) or repr(exc), tag))
-    except (SourceError, DataError, OSError) as exc:
-        category = exc.category if isinstance(exc, G6Error) else SourceError.category
-        calls.failures.append(Failure(index, stage, "error", str(exc) or repr(exc), tag, category))
+    except _FAILURES as exc:
+        calls.failures.append(_failure(exc, index, stage, tag))
     finally:
         calls.durations.append(timer() - start)
     return None
 
 
-def resolve(
-    provider: Provider,
+def spots(
+    provider: Provider, indices: Sequence[str], now: datetime, calls: Calls, timer: Timer
+) -> dict[str, float]:
+    """Every index level in one batched call; a failure is recorded for each index it hit."""
+    start = timer()
+    try:
+        got: Mapping[str, object] = provider.spots(indices, now)
+    except _FAILURES as exc:
+        got = dict.fromkeys(indices, exc)
+    finally:
+        calls.durations.append(timer() - start)
+    out: dict[str, float] = {}
+    for index in indices:
+        value = got.get(index, SourceError(f"no index level for {index} in the answer"))
+        if isinstance(value, BaseException):
+            calls.failures.append(_failure(value, index, "spot"))
+        elif isinstance(value, int | float):
+            out[index] = float(value)
+    return out
+
+
+def fetch_all(
+    provider: Provider, plans: Sequence[IndexPlan], now: datetime, calls: Calls, timer: Timer
+) -> list[Chain]:
+    """Every plan's chains in one batched call (the provider splits it as its API needs)."""
+    wanted = [(p, tag, expiry) for p in plans for tag, expiry in p.expiries.items()]
+    requests = [ChainRequest(p.index, expiry, tuple(p.strikes)) for p, _, expiry in wanted]
+    start = timer()
+    try:
+        got: Mapping[tuple[str, date], object] = provider.chains(requests, now)
+    except _FAILURES as exc:
+        got = {(r.index, r.expiry): exc for r in requests}
+    finally:
+        calls.durations.append(timer() - start)
+    chains = []
+    for plan, tag, expiry in wanted:
+        value = got.get((plan.index, expiry), SourceError("no quotes for this chain in the answer"))
+        if isinstance(value, BaseException):
+            calls.failures.append(_failure(value, plan.index, "quotes", tag))
+        elif isinstance(value, list):
+            chains.append(Chain(plan.index, tag, expiry, tuple(value)))
+    return chains
+
+
+def listing(
+    provider: Provider, index: str, now: datetime, calls: Calls, timer: Timer
+) -> list[date] | None:
+    """The expiries ``provider`` lists for ``index`` (None, and a Failure, when it cannot)."""
+    return _call(lambda: provider.expiries(index, now), index, "expiries", calls, timer)
+
+
+def plan_index(
     index: str,
+    spot: float | None,
+    listed: Sequence[date] | None,
     step: int,
     rules: Sequence[str],
     n: int,
     now: datetime,
     calls: Calls,
-    timer: Timer = time.perf_counter,
 ) -> IndexPlan | None:
-    """Spot, ATM, strike ladder and the expiry date of each rule for one index."""
-    spot = _call(lambda: provider.spot(index, now), index, "spot", calls, timer)
-    listed = _call(lambda: provider.expiries(index, now), index, "expiries", calls, timer)
+    """ATM, strike ladder and each rule's expiry date, from the index level and listing."""
     if spot is None or listed is None:
         return None
     try:
@@ -142,28 +198,6 @@ def resolve(
             failure = Failure(index, "resolve", "expiry", str(exc), rule, DataError.category)
             calls.failures.append(failure)
     return IndexPlan(index, spot, atm, step, ladder, expiries)
-
-
-def fetch(
-    provider: Provider,
-    plan: IndexPlan,
-    now: datetime,
-    calls: Calls,
-    timer: Timer = time.perf_counter,
-) -> list[Chain]:
-    chains = []
-    for tag, expiry in plan.expiries.items():
-        quotes = _call(
-            partial(provider.option_quotes, plan.index, expiry, plan.strikes, now),
-            plan.index,
-            "quotes",
-            calls,
-            timer,
-            tag,
-        )
-        if quotes is not None:
-            chains.append(Chain(plan.index, tag, expiry, tuple(quotes)))
-    return chains
 
 
 def _usable(x: float | None) -> bool:

@@ -62,13 +62,14 @@ class IndexSpec:
     base_price: float
     exchange: str
     weekly_listed: bool
+    index_symbol: str = ""  # the exchange's own name of the index (Kite: "NSE:NIFTY 50")
 
 
 _DEFAULTS: tuple[IndexSpec, ...] = (
-    IndexSpec("NIFTY", 50, TUESDAY, 24000.0, "NSE", weekly_listed=True),
-    IndexSpec("BANKNIFTY", 100, TUESDAY, 52000.0, "NSE", weekly_listed=False),
-    IndexSpec("FINNIFTY", 50, TUESDAY, 23500.0, "NSE", weekly_listed=False),
-    IndexSpec("SENSEX", 100, THURSDAY, 80000.0, "BSE", weekly_listed=True),
+    IndexSpec("NIFTY", 50, TUESDAY, 24000.0, "NSE", True, "NIFTY 50"),
+    IndexSpec("BANKNIFTY", 100, TUESDAY, 52000.0, "NSE", False, "NIFTY BANK"),
+    IndexSpec("FINNIFTY", 50, TUESDAY, 23500.0, "NSE", False, "NIFTY FIN SERVICE"),
+    IndexSpec("SENSEX", 100, THURSDAY, 80000.0, "BSE", True, "SENSEX"),
 )
 
 DEFAULT_INDICES: Mapping[str, IndexSpec] = MappingProxyType({s.name: s for s in _DEFAULTS})

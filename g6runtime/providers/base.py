@@ -100,6 +100,16 @@ class Provider(Protocol):
         """Quotes for ``strikes`` of ``expiry``: CE then PE for each strike, in the given order."""
         ...
 
+    def spots(self, indices: Sequence[str], now: datetime) -> dict[str, float | Failed]:
+        """Every index level at ``now``; a failure is the value of the indices it hit."""
+        ...
+
+    def chains(
+        self, requests: Sequence[ChainRequest], now: datetime
+    ) -> dict[tuple[str, date], list[Quote] | Failed]:
+        """Every requested chain's quotes, keyed by ``(index, expiry)``."""
+        ...
+
 
 class OneByOne:
     """The batched calls of a provider that answers one index or chain at a time."""

@@ -8,8 +8,8 @@ SPEC §2 "Kite provider":
 * index levels come from one ``ltp`` request for the index instruments;
 * a cycle's option quotes are fetched in ⌈instruments / 500⌉ ``quote`` requests
   (:meth:`KiteProvider.chains`), within the API's rate limits (a client-side limiter:
-  ``/quote`` one request per second, ``/quote/ltp`` and the others ten), backing off on
-  HTTP 429;
+  the quote endpoints, ``/quote/ltp`` included, one request per second between them, the
+  others ten; Kite has answered LTP requests over that with 429), backing off on HTTP 429;
 * quote depth → bid/ask, ``volume``, ``oi``, ``last_trade_time`` → ``as_of`` (validation
   catches stale quotes);
 * every API failure is a :class:`ProviderError` (``ProviderTimeout`` for timeouts) of the
@@ -30,18 +30,34 @@ from typing import Any
 
 from ..errors import ConfigError, G6Error, ProviderError, ProviderTimeout
 from ..market.calendar import IST
+from ..market.indices import DEFAULT_INDICES
 from .base import ChainRequest, Failed, Quote
 
-__all__ = ["INDEX_INSTRUMENTS", "MAX_QUOTE_INSTRUMENTS", "KiteProvider", "KiteTokenError"]
+__all__ = [
+    "MAX_QUOTE_INSTRUMENTS",
+    "KiteProvider",
+    "KiteTokenError",
+    "index_instrument",
+    "option_exchange",
+]
 
 MAX_QUOTE_INSTRUMENTS = 500
-EXCHANGES = {"NIFTY": "NFO", "BANKNIFTY": "NFO", "FINNIFTY": "NFO", "SENSEX": "BFO"}
-INDEX_INSTRUMENTS = {
-    "NIFTY": "NSE:NIFTY 50",
-    "BANKNIFTY": "NSE:NIFTY BANK",
-    "FINNIFTY": "NSE:NIFTY FIN SERVICE",
-    "SENSEX": "BSE:SENSEX",
-}
+# Kite's derivatives segment of each exchange (option instruments are listed there).
+FNO_SEGMENT = {"NSE": "NFO", "BSE": "BFO"}
+
+
+def option_exchange(index: str) -> str | None:
+    """``NFO``/``BFO``: where Kite lists ``index``'s options (None: an unknown index)."""
+    spec = DEFAULT_INDICES.get(index)
+    return FNO_SEGMENT.get(spec.exchange) if spec is not None else None
+
+
+def index_instrument(index: str) -> str | None:
+    """``NSE:NIFTY 50``…: the Kite instrument of ``index``'s level (None: unknown)."""
+    spec = DEFAULT_INDICES.get(index)
+    return f"{spec.exchange}:{spec.index_symbol}" if spec and spec.index_symbol else None
+
+
 RATES = {"quote": 1.0, "other": 10.0}  # requests per second (Kite's documented limits)
 RETRIES_429 = 3
 
@@ -53,15 +69,20 @@ class KiteTokenError(G6Error):
 
 
 class RateLimiter:
-    """At most ``rate`` requests per second per endpoint group (thread-safe)."""
+    """At most ``rate`` requests per second per endpoint group (thread-safe).
+
+    Requests are spaced ``margin`` wider than the limit: the server counts arrivals, and a
+    request that left on time can arrive early (the one before it waited for a connection).
+    """
 
     def __init__(
         self,
         rates: Mapping[str, float] = RATES,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        margin: float = 0.05,
     ) -> None:
-        self.rates = dict(rates)
+        self.rates = {group: rate / (1 + margin) for group, rate in rates.items()}
         self.clock, self.sleep = clock, sleep
         self._next: dict[str, float] = {}
         self._lock = threading.Lock()
@@ -190,7 +211,7 @@ class KiteProvider:
         return table
 
     def _chains_of(self, index: str, now: datetime) -> dict[date, dict[tuple[int, str], str]]:
-        exchange = EXCHANGES.get(index)
+        exchange = option_exchange(index)
         if exchange is None:
             raise ProviderError(f"Kite has no option instruments for {index}", index=index)
         return self._dump(exchange, now.astimezone(IST).date()).get(index, {})
@@ -205,7 +226,7 @@ class KiteProvider:
 
     def spots(self, indices: Sequence[str], now: datetime) -> dict[str, float | Failed]:
         """All index levels in one ``ltp`` request."""
-        keys = {i: INDEX_INSTRUMENTS[i] for i in indices if i in INDEX_INSTRUMENTS}
+        keys = {i: key for i in indices if (key := index_instrument(i)) is not None}
         out: dict[str, float | Failed] = {
             i: ProviderError(f"Kite has no index instrument for {i}", index=i)
             for i in indices
@@ -215,7 +236,7 @@ class KiteProvider:
             return out
         names = ", ".join(keys)
         try:
-            data = self.call("other", "ltp", lambda: self.client.ltp(list(keys.values())), names)
+            data = self.call("quote", "ltp", lambda: self.client.ltp(list(keys.values())), names)
         except ProviderError as exc:
             return {**out, **{i: exc for i in keys}}
         for index, key in keys.items():

@@ -38,7 +38,7 @@ from g6runtime.market.holidays import exchange_holidays
 from g6runtime.market.indices import IndexSpec, UnknownIndexError, index_registry
 from g6runtime.providers import _surface as surface
 from g6runtime.providers._noise import brownian, mix, mix64, normal, stable_root
-from g6runtime.providers.base import OptionKind, ProviderError, ProviderTimeout, Quote
+from g6runtime.providers.base import OneByOne, OptionKind, ProviderError, ProviderTimeout, Quote
 from g6runtime.providers.faults import FaultPlan, FaultRule, FaultTarget, apply_quote_faults
 
 __all__ = ["SyntheticMarket"]
@@ -64,7 +64,7 @@ def _last_weekday_of_month(year: int, month: int, weekday: int) -> date:
     return last - timedelta(days=(last.weekday() - weekday) % 7)
 
 
-class SyntheticMarket:
+class SyntheticMarket(OneByOne):
     """A deterministic ``Provider``; see the module docstring.
 
     ``r`` and ``q`` are the risk-free rate and dividend yield used for prices;

@@ -189,7 +189,7 @@ def test_timings_come_from_the_injected_timer(tmp_path: Path) -> None:
     assert set(t) == {"fetch", "validate", "analytics", "total"}
     assert t["total"] == t["fetch"] + t["validate"] + t["analytics"]
     assert all(v >= 1 for v in t.values())
-    assert len(result.provider_durations) == 3  # spot, expiries, one quotes call
+    assert len(result.provider_durations) == 3  # levels, the listing, the chains (batched)
     assert all(d == 1.0 for d in result.provider_durations)
     outcome = publish_all([CsvOutput(CsvSink(tmp_path))], CycleOutcome(result), registry(), timer)
     o = outcome.timings
@@ -367,7 +367,8 @@ def test_publish_puts_the_cycle_into_the_spec_registry(clean: tuple[CycleOutcome
         assert get("g6_csv_day_files_total", index=index) == ROWS[index] + 1
         assert get("g6_iv_solver_iterations_count", index=index) == 2 * ROWS[index]
     assert get("g6_provider_request_duration_seconds_count") == len(result.provider_durations)
-    assert len(result.provider_durations) == 4 * 2 + 12  # spot + expiries, 12 quote calls
+    # the batched calls: one for every index level, one listing per index, one for all chains
+    assert len(result.provider_durations) == 1 + 4 + 1
 
 
 def test_publish_accumulates_over_cycles(tmp_path: Path) -> None:

@@ -145,7 +145,9 @@ def test_the_client_side_limiter_keeps_kites_rate(server: KiteServer) -> None:
         waits.append(seconds)
         clock[0] += seconds
 
-    limiter = RateLimiter({"quote": 1.0, "other": 10.0}, clock=lambda: clock[0], sleep=sleep)
+    limiter = RateLimiter(
+        {"quote": 1.0, "other": 10.0}, clock=lambda: clock[0], sleep=sleep, margin=0.0
+    )
     for _ in range(3):
         limiter.wait("quote")
     limiter.wait("other")

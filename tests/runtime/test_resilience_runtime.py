@@ -18,7 +18,7 @@ from g6runtime.errors import DataError, ProviderError, StorageError
 from g6runtime.outputs import CycleOutcome
 from g6runtime.panels import summary
 from g6runtime.panels.reader import validate
-from g6runtime.providers.base import Provider, Quote
+from g6runtime.providers.base import OneByOne, Provider, Quote
 from g6runtime.resilience.controller import Resilience
 from g6runtime.resilience.panel import resilience_data
 from g6runtime.runner import Runtime, cycle_registry, simulated_clock
@@ -29,8 +29,9 @@ SMALL = {"expiries": ("this_month",), "strikes_per_side": 2}  # 5 rows per index
 # (this_month: listed for every index; BANKNIFTY and FINNIFTY have no weekly expiries)
 
 
-class Flaky:
-    """The synthetic market, with one index raising ``error`` or answering ``spot``."""
+class Flaky(OneByOne):
+    """The synthetic market, with one index raising ``error`` or answering ``spot`` (asked
+    one index at a time; the batched calls come from ``OneByOne``)."""
 
     def __init__(
         self, inner: Provider, index: str, error: Exception | None, spot: float | None = None
