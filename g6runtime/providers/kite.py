@@ -10,8 +10,9 @@ SPEC §2 "Kite provider":
   (:meth:`KiteProvider.chains`), within the API's rate limits (a client-side limiter:
   the quote endpoints, ``/quote/ltp`` included, one request per second between them, the
   others ten; Kite has answered LTP requests over that with 429), backing off on HTTP 429;
-* quote depth → bid/ask, ``volume``, ``oi``, ``last_trade_time`` → ``as_of`` (validation
-  catches stale quotes);
+* quote depth → bid/ask, ``volume`` and ``oi`` in contracts (Kite reports units, i.e.
+  contracts × lot size; the lot comes from the instrument dump), ``last_trade_time`` →
+  ``as_of`` (validation catches stale quotes);
 * every API failure is a :class:`ProviderError` (``ProviderTimeout`` for timeouts) of the
   indices it concerned, except a rejected or expired token: :class:`KiteTokenError`, which
   stops the command with one line naming ``g6 token login``. Never a fallback.
@@ -124,6 +125,7 @@ class KiteProvider:
         self.limiter = limiter or RateLimiter()
         self.sleep = sleep
         self._dumps: dict[tuple[str, date], dict[str, dict[date, dict[tuple[int, str], str]]]] = {}
+        self._lots: dict[str, int] = {}  # instrument → lot size (Kite counts volume in units)
 
     @classmethod
     def connect(
@@ -188,6 +190,7 @@ class KiteProvider:
                     "strike": r.get("strike"),
                     "type": r.get("instrument_type"),
                     "symbol": r.get("tradingsymbol"),
+                    "lot": r.get("lot_size"),
                 }
                 for r in fetched
                 if r.get("instrument_type") in ("CE", "PE")
@@ -205,7 +208,10 @@ class KiteProvider:
             except (TypeError, ValueError, KeyError):
                 continue
             chain = table.setdefault(str(r["name"]), {}).setdefault(expiry, {})
-            chain[(strike, str(r["type"]))] = f"{exchange}:{r['symbol']}"
+            instrument = f"{exchange}:{r['symbol']}"
+            chain[(strike, str(r["type"]))] = instrument
+            lot = r.get("lot")
+            self._lots[instrument] = lot if isinstance(lot, int) and lot > 0 else 1
         self._dumps = {k: v for k, v in self._dumps.items() if k[1] == day}
         self._dumps[key] = table
         return table
@@ -295,7 +301,8 @@ class KiteProvider:
                 gathered.pop(slot, None)
                 continue
             quotes = gathered.setdefault(slot, [])
-            quotes.append(_quote(req, strike, kind, data.get(key) if key else None))
+            lot = self._lots.get(key, 1) if key else 1
+            quotes.append(_quote(req, strike, kind, data.get(key) if key else None, lot))
         return {**gathered, **out}
 
 
@@ -308,7 +315,10 @@ def _price(levels: Any) -> float | None:
     return float(price) if price and quantity else None
 
 
-def _quote(req: ChainRequest, strike: int, kind: str, q: Mapping[str, Any] | None) -> Quote:
+def _quote(
+    req: ChainRequest, strike: int, kind: str, q: Mapping[str, Any] | None, lot: int = 1
+) -> Quote:
+    """One Kite quote as a :class:`Quote`; volume and OI in contracts (Kite's units / lot)."""
     if q is None:  # not listed, or not in the answer: an empty quote validation refuses
         return Quote(req.index, req.expiry, strike, kind, None, None, None, 0, 0)  # type: ignore[arg-type]
     depth = q.get("depth") or {}
@@ -325,7 +335,7 @@ def _quote(req: ChainRequest, strike: int, kind: str, q: Mapping[str, Any] | Non
         _price(depth.get("buy")),
         _price(depth.get("sell")),
         float(last) if isinstance(last, int | float) else None,
-        int(q.get("volume") or 0),
-        int(q.get("oi") or 0),
+        int(q.get("volume") or 0) // lot,
+        int(q.get("oi") or 0) // lot,
         as_of,
     )

@@ -70,6 +70,20 @@ def test_a_cycle_is_one_ltp_and_ceil_n_over_500_quote_requests(
         assert all(q.as_of is not None and q.as_of.tzinfo is not None for q in priced)
 
 
+def test_volume_and_open_interest_are_in_contracts_like_the_synthetic_market(
+    server: KiteServer, tmp_path: Path
+) -> None:
+    # Kite reports units (contracts x lot size); the CSV holds contracts for every provider.
+    p = provider(server, tmp_path)
+    wanted = requests_for(p, strikes_per_side=2)[:1]
+    (quotes,) = p.chains(wanted, NOW).values()
+    assert isinstance(quotes, list)
+    synthetic = server.market.market.option_quotes(
+        wanted[0].index, wanted[0].expiry, wanted[0].strikes, NOW
+    )
+    assert [(q.volume, q.oi) for q in quotes] == [(q.volume, q.oi) for q in synthetic]
+
+
 def test_instrument_dumps_are_fetched_once_a_day_and_cached_on_disk(
     server: KiteServer, tmp_path: Path
 ) -> None:
