@@ -282,7 +282,9 @@ class KiteProvider:
             for strike in req.strikes:
                 for kind in ("CE", "PE"):
                     wanted.append((req, strike, kind, listed.get((strike, kind))))
-        keys = sorted({k for _, _, _, k in wanted if k is not None})
+        # in request order (chain after chain), so a request carries whole chains but for
+        # the one that straddles its end: a failed request fails as few chains as it can
+        keys = list(dict.fromkeys(k for _, _, _, k in wanted if k is not None))
         data: dict[str, Any] = {}
         failed: dict[str, ProviderError] = {}
         for start in range(0, len(keys), MAX_QUOTE_INSTRUMENTS):

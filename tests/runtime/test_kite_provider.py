@@ -166,3 +166,21 @@ def test_the_client_side_limiter_keeps_kites_rate(server: KiteServer) -> None:
         limiter.wait("quote")
     limiter.wait("other")
     assert waits == [1.0, 1.0]  # the third quote request waits two seconds in all
+
+
+def test_a_failed_request_fails_only_the_chains_it_carried(
+    server: KiteServer, tmp_path: Path
+) -> None:
+    p = provider(server, tmp_path)
+    wanted = requests_for(p)
+    server.reset_counts()
+    server.set_fault("network", endpoints={"quote"}, times=1)  # the first of two requests
+    got = p.chains(wanted, NOW)
+    failed = [k for k, v in got.items() if not isinstance(v, list)]
+    collected = [k for k, v in got.items() if isinstance(v, list)]
+    assert all(type(got[k]) is ProviderError and "NetworkException" in str(got[k]) for k in failed)
+    # Requests carry chains in order; the chains wholly in the second request still collect.
+    per_chain = 2 * len(wanted[0].strikes)
+    whole_in_last = server.quote_sizes[-1] // per_chain
+    assert whole_in_last >= 1
+    assert collected == [(r.index, r.expiry) for r in wanted[-whole_in_last:]]
