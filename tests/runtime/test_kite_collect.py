@@ -69,6 +69,9 @@ def test_collect_writes_the_csv_layout_within_the_request_budget(
     assert header == OPTION_HEADER
     indices = {f.relative_to(tmp_path / "csv").parts[0] for f in option_files}
     assert indices == {"NIFTY", "BANKNIFTY", "FINNIFTY", "SENSEX"}
+    written = [p for p in tmp_path.rglob("*") if p.is_file()]  # CSV, panels, caches
+    assert any(p.suffix == ".json" and "panels" in p.parts for p in written)
+    no_secrets(server, *(p.read_bytes().decode("utf-8", "replace") for p in written))
 
 
 @pytest.mark.slow
