@@ -89,12 +89,17 @@ class RateLimiter:
         self._lock = threading.Lock()
 
     def wait(self, group: str) -> None:
+        """Sleep until the next request of ``group`` may go; the slot is taken from the
+        moment it goes (a thread delayed after its slot does not shorten the next gap)."""
         with self._lock:
             now = self.clock()
             at = max(now, self._next.get(group, now))
             self._next[group] = at + 1.0 / self.rates[group]
         if at > now:
             self.sleep(at - now)
+        with self._lock:
+            sent = self.clock()
+            self._next[group] = max(self._next[group], sent + 1.0 / self.rates[group])
 
 
 def kite_client(api_key: str, token: str, root: str | None, timeout: float) -> Any:
