@@ -65,11 +65,14 @@ def main() -> int:
         counts = server.counts
     quotes = counts.get("quote", 0) / args.cycles
     instruments = 2 * len(out.options)
-    bound = quotes * 1.0  # back to back, every quote request waits a second for the last
+    ltps = counts.get("ltp", 0) / args.cycles
+    # ltp shares the quote endpoints' bucket (1 request/s); back to back, each request
+    # of that bucket waits a second for the one before it
+    bound = (quotes + ltps) * 1.0
     median = statistics.median(walls)
     print(
         f"{args.cycles} cycles of {instruments} option instruments: "
-        f"{quotes:g} quote + {counts.get('ltp', 0) / args.cycles:g} ltp requests a cycle "
+        f"{quotes:g} quote + {ltps:g} ltp requests a cycle "
         f"(ceil({instruments}/500) = {math.ceil(instruments / 500)})"
     )
     print(f"  rate-limit bound {bound:.2f} s a cycle; measured median {median:.3f} s "
