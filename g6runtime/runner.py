@@ -42,6 +42,17 @@ def influx_output(settings: Settings, metrics: Metrics) -> Output:
     return InfluxOutput(i, metrics, client)
 
 
+def market_provider(settings: Settings, faults: FaultPlan | None = None) -> Provider:
+    """``settings.provider``'s source: Kite Connect (its token checked against the API
+    before the first cycle) or the synthetic market (with ``faults``)."""
+    if settings.provider == "kite":
+        from .market.calendar import IST
+        from .providers.kite_auth import kite_provider
+
+        return kite_provider(settings.kite, datetime.now(IST))
+    return synthetic_provider(settings, settings.seed, faults)
+
+
 def universe(settings: Settings) -> Universe:
     return Universe(
         indices=settings.indices,
@@ -150,9 +161,7 @@ class Runtime:
             chain.append(PanelsOutput(panel_publisher(settings)))
         return cls(
             settings,
-            provider
-            if provider is not None
-            else synthetic_provider(settings, settings.seed, faults),
+            provider if provider is not None else market_provider(settings, faults),
             metrics,
             resilience(settings, clock),
             chain,

@@ -18,7 +18,6 @@ from .cycles import cycle_summary, line, log_cycle
 
 if TYPE_CHECKING:
     from ..config import Settings
-    from ..providers.base import Provider
     from ..runner import Runtime
 
 log = logging.getLogger("g6runtime.collect")
@@ -88,16 +87,6 @@ def _check_panels(runtime: Runtime, s: Settings) -> None:
         log.error("panels integrity: %s", report.headline())
 
 
-def _provider(s: Settings) -> Provider | None:
-    """Kite's, its token checked before the first cycle; None: the synthetic market."""
-    if s.provider != "kite":
-        return None
-    from ..market.calendar import IST
-    from ..providers.kite_auth import kite_provider
-
-    return kite_provider(s.kite, datetime.now(IST))
-
-
 def run(args: argparse.Namespace) -> int:
     from ..market.calendar import IST, is_market_open, next_open
     from ..market.holidays import market_holidays
@@ -106,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     from ..runner import Runtime
 
     s = settings(args)
-    runtime = Runtime.from_settings(s, provider=_provider(s))
+    runtime = Runtime.from_settings(s)
     if s.resilience.faults:
         log.warning("resilience.faults apply to g6 simulate only")
     retention = AutoPrune(s, runtime.metrics)

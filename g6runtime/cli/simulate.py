@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -108,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     from ..runner import Runtime, simulated_clock
     from ..storage.atomic import write_atomic
 
-    s = settings(args)
+    s = replace(settings(args), provider="synthetic")  # a simulation is synthetic
     if args.metrics_out is not None:
         check_output_file(args.metrics_out, "--metrics-out")
     start = _start(args)

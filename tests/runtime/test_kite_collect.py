@@ -179,3 +179,15 @@ def test_token_login_through_the_one_shot_listener(server: KiteServer, tmp_path:
     assert proc.returncode == 0, err
     assert (tmp_path / "data" / "kite_token.json").exists()
     no_secrets(server, out, err)
+
+
+def test_the_configured_provider_is_the_runtime_wiring_but_simulate_stays_synthetic(
+    server: KiteServer, tmp_path: Path
+) -> None:
+    env = kite_env(server, token=False, G6_PROVIDER="kite")
+    collect = run_g6("collect", "--cycles", "1", "--ignore-market-hours", "--metrics-port", "0",
+                     cwd=tmp_path, env=env)  # fmt: skip
+    assert collect.returncode == 2 and collect.stderr.endswith(": run g6 token login\n")
+    sim = run_g6("simulate", "--csv-dir", "csv", "--panels-dir", "panels", cwd=tmp_path, env=env)
+    assert sim.returncode == 0, sim.stderr  # a simulation never asks Kite
+    assert server.counts.get("quote", 0) == 0 and server.counts.get("ltp", 0) == 0
