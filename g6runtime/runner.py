@@ -18,7 +18,7 @@ from .errors import ConfigError
 from .metrics.registry import Metrics, build_registry
 from .metrics.spec import load_spec
 from .outputs import CsvOutput, CycleOutcome, MetricsOutput, Output, PanelsOutput, publish_all
-from .providers.base import Provider
+from .providers.base import Provider, TokenBound
 from .resilience.controller import Resilience
 from .resilience.state import Clock, CyclePlan
 
@@ -69,8 +69,17 @@ def planned(plan: CyclePlan, base: Universe) -> Universe:
     return replace(base, depth=dict(plan.strikes), overview_only=plan.overview_only)
 
 
-def build_metrics(settings: Settings) -> Metrics:
-    return build_registry(load_spec(), settings.enable_groups, settings.disable_groups)
+def build_metrics(settings: Settings, outputs: Collection[str] = OUTPUT_NAMES) -> Metrics:
+    """The spec's metrics with what is known before the first cycle: ``g6_build_info``,
+    the interval, and every labelled counter of known label values at 0."""
+    from .known_labels import zero_initialize
+    from .provenance import build_labels
+
+    metrics = build_registry(load_spec(), settings.enable_groups, settings.disable_groups)
+    metrics.gauge("g6_build_info").labels(**build_labels(settings)).set(1)
+    metrics.gauge("g6_cycle_interval_seconds").set(settings.interval_seconds)
+    zero_initialize(metrics, settings, [name for name in OUTPUT_NAMES if name in outputs])
+    return metrics
 
 
 def synthetic_provider(settings: Settings, seed: int, faults: FaultPlan | None = None) -> Provider:
@@ -149,7 +158,7 @@ class Runtime:
         unknown = set(outputs) - set(OUTPUT_NAMES)
         if unknown:
             raise ConfigError(f"unknown outputs {sorted(unknown)}; known: {OUTPUT_NAMES}")
-        metrics = build_metrics(settings)
+        metrics = build_metrics(settings, outputs)
         chain: list[Output] = []
         if "csv" in outputs:
             chain.append(CsvOutput(CsvSink(settings.csv_dir)))
@@ -159,9 +168,13 @@ class Runtime:
             chain.append(MetricsOutput(metrics))
         if "panels" in outputs:
             chain.append(PanelsOutput(panel_publisher(settings)))
+        source = provider if provider is not None else market_provider(settings, faults)
+        if isinstance(source, TokenBound) and source.token_expires_at is not None:
+            expires = source.token_expires_at.timestamp()
+            metrics.gauge("g6_kite_token_expiry_timestamp_seconds").set(expires)
         return cls(
             settings,
-            provider if provider is not None else market_provider(settings, faults),
+            source,
             metrics,
             resilience(settings, clock),
             chain,

@@ -90,7 +90,7 @@ def _check_panels(runtime: Runtime, s: Settings) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..market.calendar import IST, is_market_open, next_open
     from ..market.holidays import market_holidays
-    from ..metrics.http import serve
+    from ..metrics.http import Readiness, serve
     from ..retention.auto import AutoPrune
     from ..runner import Runtime
 
@@ -102,8 +102,10 @@ def run(args: argparse.Namespace) -> int:
     stop = _Stop()
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    readiness = Readiness(s.interval_seconds)
+    active = runtime.metrics.gauge("g6_collection_active")
     try:
-        server = serve(runtime.metrics, s.metrics_host, s.metrics_port)
+        server = serve(runtime.metrics, s.metrics_host, s.metrics_port, readiness)
     except OSError as exc:
         address = f"{s.metrics_host}:{s.metrics_port}"
         raise ConfigError(f"cannot serve metrics on {address}: {exc.strerror or exc}") from None
@@ -116,6 +118,7 @@ def run(args: argparse.Namespace) -> int:
             retention.tick(now)  # once per IST day; off (and a dry run) unless configured
             closed = market_holidays(s.extra_holidays)  # shipped + market.extra_holidays
             if not args.ignore_market_hours and not is_market_open(now, holidays=closed):
+                active.set(0)
                 opens = next_open(now, holidays=closed)
                 log.info("market closed; next open %s", opens.isoformat(timespec="minutes"))
                 wait = min((opens - now).total_seconds(), 300.0)
@@ -123,7 +126,9 @@ def run(args: argparse.Namespace) -> int:
                 tick = time.monotonic()
                 continue
             number += 1
+            active.set(1)
             result = runtime.cycle(number, now)
+            readiness.cycle_ended(r.name for r in result.failed_outputs)
             print(json.dumps(cycle_summary(result)) if args.json else line(result), flush=True)
             log_cycle(result)
             if runtime.failed_streak >= s.max_failed_cycles:

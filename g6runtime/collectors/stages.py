@@ -30,6 +30,12 @@ Timer = Callable[[], float]
 T = TypeVar("T")
 
 
+#: ``Failure.kind`` of a provider call that failed (``g6_provider_errors_total{kind}``)
+PROVIDER_ERROR_KINDS: tuple[str, ...] = ("error", "timeout")
+#: ``QualityIssue.kind`` (``g6_data_quality_issues_total{kind}``)
+QUALITY_KINDS: tuple[str, ...] = ("negative", "crossed", "missing")
+
+
 @dataclass(frozen=True)
 class Failure:
     """A stage that could not complete for one index (and expiry, when known)."""

@@ -25,6 +25,7 @@ runtime declares one. Callers get metrics by spec name through `Metrics`:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
@@ -39,6 +40,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
+from prometheus_client.registry import Collector
 
 from g6runtime.errors import ConfigError
 
@@ -56,6 +58,9 @@ __all__ = [
     "exposition",
     "governance_registry",
 ]
+
+
+_log = logging.getLogger("g6runtime.metrics")
 
 
 class CounterLike(Protocol):
@@ -179,6 +184,23 @@ class Metrics:
     def enabled_groups(self) -> frozenset[str]:
         return self._enabled_groups
 
+    def register(self, collector: Collector) -> bool:
+        """Add ``collector`` (e.g. prometheus_client's process collector) to the registry.
+
+        A collector whose series names are already registered is refused by
+        prometheus_client; that is caught, counted in ``g6_metric_duplicates_total``
+        and logged as a warning, and False is returned (the series stay exported once).
+        """
+        try:
+            self._registry.register(collector)
+        except ValueError as exc:
+            if "Duplicated timeseries" not in str(exc):
+                raise
+            self.counter("g6_metric_duplicates_total").inc()
+            _log.warning("metrics: %s; not registered twice", exc)
+            return False
+        return True
+
     def is_enabled(self, name: str) -> bool:
         """Whether metric `name` is registered (its group is on). KeyError if not in spec."""
         return self._spec(name).group in self._enabled_groups
@@ -237,7 +259,7 @@ def build_registry(
         if (enabled_groups is None or group in enabled_groups) and group not in disabled_groups
     )
     disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometheus_client
-    registry = CollectorRegistry()
+    registry = CollectorRegistry(auto_describe=True)  # so duplicate collectors are caught
     families = _Families()
     for spec in spec_list:
         if spec.group in on:

@@ -33,6 +33,7 @@ __all__ = [
     "ProviderError",
     "ProviderTimeout",
     "Quote",
+    "TokenBound",
 ]
 
 OptionKind = Literal["CE", "PE"]
@@ -80,6 +81,13 @@ class ChainRequest:
 # What a batched call gives for an item it could not answer: the failure itself.
 Failed = ProviderError | DataError | TimeoutError | OSError
 _FAILURES = (ProviderError, DataError, TimeoutError, OSError)
+
+
+@runtime_checkable
+class TokenBound(Protocol):
+    """A provider whose access token expires (Kite): ``g6_kite_token_expiry_timestamp_seconds``."""
+
+    token_expires_at: datetime | None
 
 
 @runtime_checkable

@@ -129,6 +129,7 @@ class KiteProvider:
         self.cache_dir = cache_dir
         self.limiter = limiter or RateLimiter()
         self.sleep = sleep
+        self.token_expires_at: datetime | None = None  # set by kite_auth.kite_provider
         self._dumps: dict[tuple[str, date], dict[str, dict[date, dict[tuple[int, str], str]]]] = {}
         self._lots: dict[str, int] = {}  # instrument → lot size (Kite counts volume in units)
 

@@ -188,6 +188,8 @@ def kite_provider(kite: KiteSettings, now: datetime) -> KiteProvider:
         raise KiteTokenError(f"the Kite access token expired at {when}: run g6 token login")
     check_token(kite, token)
     cache = kite.token_file.parent / "kite_instruments"
-    return KiteProvider.connect(
+    provider = KiteProvider.connect(
         kite.api_key, token.access_token, kite.root, kite.timeout_seconds, cache
     )
+    provider.token_expires_at = token.expires_at
+    return provider

@@ -186,6 +186,10 @@ def overview_path(root: Path, row: OverviewRow) -> Path:
     return root / "overview" / row.index / f"{day}.csv"
 
 
+#: why a row was not appended (``g6_csv_rows_skipped_total{reason}``)
+SKIP_REASONS: tuple[str, ...] = ("duplicate", "out_of_order")
+
+
 @dataclass
 class WriteStats:
     rows: int = 0

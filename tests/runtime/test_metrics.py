@@ -6,9 +6,7 @@ import json
 import re
 import shutil
 import subprocess
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import FrozenInstanceError
 from pathlib import Path
 
@@ -28,7 +26,6 @@ from g6runtime.metrics import (
     governance_registry,
     groups_of,
     load_spec,
-    serve,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -328,42 +325,6 @@ def test_no_created_series(specs: tuple[MetricSpec, ...]) -> None:
 def test_governance_registry_holds_every_spec_family(specs: tuple[MetricSpec, ...]) -> None:
     names = {f.name for f in governance_registry().collect()}
     assert names == {s.family_name for s in specs}
-
-
-# --- HTTP exposition ----------------------------------------------------------
-
-
-@pytest.fixture
-def server(specs: tuple[MetricSpec, ...]) -> Iterator[tuple[Metrics, int]]:
-    metrics = build_registry(specs)
-    populate(metrics)
-    running = serve(metrics)
-    try:
-        yield metrics, running.port
-    finally:
-        running.close()
-    assert not running.thread.is_alive()
-
-
-def test_http_serves_the_exposition(server: tuple[Metrics, int]) -> None:
-    metrics, port = server
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as resp:
-        assert resp.status == 200
-        assert resp.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
-        assert resp.read() == exposition(metrics)
-    with pytest.raises(urllib.error.HTTPError) as info:
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/other", timeout=10)
-    assert info.value.code == 404
-    info.value.close()
-
-
-def test_http_server_is_gone_after_close(specs: tuple[MetricSpec, ...]) -> None:
-    running = serve(build_registry(specs))
-    _, thread, port = running
-    running.close()
-    assert not thread.is_alive()
-    with pytest.raises(urllib.error.URLError):
-        urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5)
 
 
 # --- promtool -------------------------------------------------------------------
