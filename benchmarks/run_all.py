@@ -23,6 +23,7 @@ QUICK = {
     "bench_coverage_thirdparty.py": ["--quick"],
     "bench_check_cli.py": ["--quick"],
     "bench_cycle.py": ["--cycles", "10"],
+    "bench_exporter.py": ["--rounds", "5"],
 }
 
 
