@@ -17,10 +17,32 @@ from collections.abc import Callable, Sequence
 from typing import NoReturn
 
 from ..errors import G6Error, UsageError
-from . import bench, collect, config, integrity, retention, simulate, summary, token, version
+from . import (
+    bench,
+    collect,
+    config,
+    dashboard,
+    integrity,
+    retention,
+    simulate,
+    summary,
+    token,
+    version,
+)
 
 # Each module has ``register(sub)``, which adds its parser with ``set_defaults(func=...)``.
-SUBCOMMANDS = (simulate, collect, summary, integrity, retention, bench, version, config, token)
+SUBCOMMANDS = (
+    simulate,
+    collect,
+    summary,
+    integrity,
+    retention,
+    bench,
+    version,
+    config,
+    token,
+    dashboard,
+)
 CLOSED_STDOUT = 141
 
 log = logging.getLogger("g6runtime")
