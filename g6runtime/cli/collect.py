@@ -1,20 +1,25 @@
-"""``g6 collect``: the live loop on the real clock, gated by market hours, a cycle per interval."""
+"""``g6 collect``: the live loop on the real clock, gated by market hours, a cycle per interval.
+
+Signals (see :mod:`g6runtime.cli.signals`): SIGTERM and SIGINT finish the cycle in
+progress, flush and close every output, log ``stopped by SIGTERM after N cycles; outputs
+flushed and closed`` and exit 0; SIGHUP does not reload: it checks the config file
+against the running configuration and logs one line.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import logging
-import signal
 import time
 from datetime import datetime
-from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError, StorageError
 from . import argtypes
 from .common import add_common, add_folders, add_market, settings
 from .cycles import cycle_summary, line, log_cycle
+from .signals import ConfigCheck, Signals
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -28,7 +33,9 @@ def register(sub: Any) -> None:
         "collect",
         help="the live loop on the real clock",
         description="Collect one cycle per interval on the real clock while the market is "
-        "open (09:15-15:30 Asia/Kolkata), serving /metrics, until SIGTERM/SIGINT.",
+        "open (09:15-15:30 Asia/Kolkata), serving /metrics, until SIGTERM/SIGINT (the cycle "
+        "in progress finishes, every output is flushed, exit 0). SIGHUP checks the config "
+        "file and logs what changed; a restart applies it.",
     )
     p.add_argument(
         "--provider",
@@ -57,22 +64,6 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-class _Stop:
-    def __init__(self) -> None:
-        self.requested = False
-
-    def __call__(self, signum: int, frame: FrameType | None) -> None:
-        self.requested = True
-
-
-def _sleep_until(deadline: float, stop: _Stop) -> None:
-    while not stop.requested:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return
-        time.sleep(min(left, 0.5))
-
-
 def _check_panels(runtime: Runtime, s: Settings) -> None:
     """The periodic panels verification inside ``collect``; feeds g6_panels_integrity_*."""
     from ..errors import IntegrityError
@@ -94,14 +85,14 @@ def run(args: argparse.Namespace) -> int:
     from ..retention.auto import AutoPrune
     from ..runner import Runtime
 
+    signals = Signals()
+    signals.install()  # before anything slow: a stop during startup ends before cycle 1
     s = settings(args)
+    hangup = ConfigCheck(args)
     runtime = Runtime.from_settings(s)
     if s.resilience.faults:
         log.warning("resilience.faults apply to g6 simulate only")
     retention = AutoPrune(s, runtime.metrics)
-    stop = _Stop()
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
     readiness = Readiness(s.interval_seconds)
     active = runtime.metrics.gauge("g6_collection_active")
     try:
@@ -113,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
     number = 0
     try:
         tick = time.monotonic()
-        while not stop.requested and (args.cycles is None or number < args.cycles):
+        while signals.stop is None and (args.cycles is None or number < args.cycles):
             now = datetime.now(IST)
             retention.tick(now)  # once per IST day; off (and a dry run) unless configured
             closed = market_holidays(s.extra_holidays)  # shipped + market.extra_holidays
@@ -122,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
                 opens = next_open(now, holidays=closed)
                 log.info("market closed; next open %s", opens.isoformat(timespec="minutes"))
                 wait = min((opens - now).total_seconds(), 300.0)
-                _sleep_until(time.monotonic() + wait, stop)
+                signals.sleep_until(time.monotonic() + wait, hangup)
                 tick = time.monotonic()
                 continue
             number += 1
@@ -143,11 +134,15 @@ def run(args: argparse.Namespace) -> int:
             if tick < time.monotonic():
                 tick = time.monotonic()
             if args.cycles is None or number < args.cycles:
-                _sleep_until(tick, stop)
+                signals.sleep_until(tick, hangup)
     finally:
         server.close()
         runtime.close()
-    log.info("stopped after %d cycles", number)
+    done = f"{number} cycle{'' if number == 1 else 's'}"
+    if signals.stop is not None:
+        log.info("stopped by %s after %s; outputs flushed and closed", signals.stop, done)
+    else:
+        log.info("finished %s (--cycles); outputs flushed and closed", done)
     if runtime.failed_cycles:  # never exit 0 after data was lost
         raise StorageError(
             f"{runtime.failed_cycles} of {number} cycles had a failed output; "
