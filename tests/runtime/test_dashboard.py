@@ -36,6 +36,7 @@ SERIES_SUFFIXES = {
 }
 IDENTIFIER = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*")
 VARIABLE = re.compile(r"\$\{?(\w+)")
+SELECTOR = '{job=~"$job", instance=~"$instance"}'
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +104,7 @@ def test_one_row_per_group_holding_the_panels_of_its_metrics(
         assert titles == sorted(n for n, g in group_of.items() if g == group), group
 
 
-def test_queries_fit_the_metric_type(
+def test_queries_and_legends_fit_the_metric(
     specs: tuple[MetricSpec, ...], dashboard: dict[str, Any]
 ) -> None:
     by_name = {spec.name: spec for spec in specs}
@@ -112,30 +113,24 @@ def test_queries_fit_the_metric_type(
         spec = by_name[panel["title"]]
         seen.add(spec.type)
         queries = exprs(panel)
-        selector = '{job=~"$job", instance=~"$instance"}'
         if spec.type == "counter":
             assert spec.name.endswith("_total")
             (expr,) = queries
             by = f"sum by ({', '.join(spec.labels)}) " if spec.labels else "sum"
-            assert expr == f"{by}(rate({spec.name}{selector}[{RATE_WINDOW}]))"
+            assert expr == f"{by}(rate({spec.name}{SELECTOR}[{RATE_WINDOW}]))"
         elif spec.type == "histogram":
             assert len(queries) == 2
             for q, expr in zip(("0.95", "0.5"), queries, strict=True):
                 assert expr.startswith(f"histogram_quantile({q}, sum by (le")
-                assert f"rate({spec.name}_bucket{selector}[{RATE_WINDOW}])" in expr
+                assert f"rate({spec.name}_bucket{SELECTOR}[{RATE_WINDOW}])" in expr
                 assert all(f"{label}" in expr.split(")")[0] for label in spec.labels)
         elif spec.type == "gauge":
             (expr,) = queries
-            assert "rate(" not in expr and expr.startswith(f"{spec.name}{selector}")
-    assert seen == {"counter", "gauge", "histogram"}  # the types the spec has today
-
-
-def test_legends_name_the_labels(specs: tuple[MetricSpec, ...], dashboard: dict[str, Any]) -> None:
-    by_name = {spec.name: spec for spec in specs}
-    for panel in metric_panels(dashboard):
-        for target in panel["targets"]:
+            assert "rate(" not in expr and expr.startswith(f"{spec.name}{SELECTOR}")
+        for target in panel["targets"]:  # the legend names every label of the spec
             shown = re.findall(r"\{\{(\w+)\}\}", target["legendFormat"])
-            assert set(by_name[panel["title"]].labels) <= set(shown), panel["title"]
+            assert set(spec.labels) <= set(shown), spec.name
+    assert seen == {"counter", "gauge", "histogram"}  # the types the spec has today
 
 
 def test_panel_description_and_units_come_from_the_spec(
@@ -244,10 +239,7 @@ def test_template_variables(specs: tuple[MetricSpec, ...], dashboard: dict[str, 
 def test_the_model_survives_grafanas_own_types(dashboard: dict[str, Any]) -> None:
     """Decoded with `grafana-foundation-sdk` (Grafana's generated types) and encoded again,
     nothing we write is lost: every key is one Grafana's model knows."""
-    sdk = pytest.importorskip(
-        "grafana_foundation_sdk", reason="optional cross-check: grafana-foundation-sdk absent"
-    )
-    del sdk
+    pytest.importorskip("grafana_foundation_sdk", reason="optional: grafana-foundation-sdk absent")
     from grafana_foundation_sdk.cog.encoder import JSONEncoder
     from grafana_foundation_sdk.cog.plugins import register_default_plugins
     from grafana_foundation_sdk.models.dashboard import Dashboard
@@ -281,26 +273,12 @@ def test_output_is_deterministic(specs: tuple[MetricSpec, ...]) -> None:
 
 
 EXTRA = """
-- name: g6_zz_probe_latency_seconds
-  type: summary
-  labels: [probe]
-  group: zz_probe
-  stability: experimental
-  description: A summary only this test declares
-
-- name: g6_zz_probe_target
-  type: info
-  labels: [target]
-  group: zz_probe
-  stability: experimental
-  description: An info metric only this test declares
-
-- name: g6_zz_probe_total
-  type: counter
-  labels: []
-  group: cycle
-  stability: experimental
-  description: A counter only this test declares, in an existing group
+- {name: g6_zz_probe_latency_seconds, type: summary, labels: [probe], group: zz_probe,
+   stability: experimental, description: A summary only this test declares}
+- {name: g6_zz_probe_target, type: info, labels: [target], group: zz_probe,
+   stability: experimental, description: An info metric only this test declares}
+- {name: g6_zz_probe_total, type: counter, labels: [], group: cycle,
+   stability: experimental, description: "A counter only this test declares, in a known group"}
 """
 
 
@@ -317,15 +295,14 @@ def test_a_metric_added_to_the_spec_gets_its_panel(
         "g6_zz_probe_latency_seconds",
         "g6_zz_probe_target",
     ]  # the new group's row holds its two panels
-    selector = '{job=~"$job", instance=~"$instance"}'
     assert exprs(panels["g6_zz_probe_latency_seconds"]) == [
-        f"sum by (probe) (rate(g6_zz_probe_latency_seconds_sum{selector}[{RATE_WINDOW}])) / "
-        f"sum by (probe) (rate(g6_zz_probe_latency_seconds_count{selector}[{RATE_WINDOW}]))"
+        f"sum by (probe) (rate(g6_zz_probe_latency_seconds_sum{SELECTOR}[{RATE_WINDOW}])) / "
+        f"sum by (probe) (rate(g6_zz_probe_latency_seconds_count{SELECTOR}[{RATE_WINDOW}]))"
     ]
     assert panels["g6_zz_probe_latency_seconds"]["fieldConfig"]["defaults"]["unit"] == "s"
-    assert exprs(panels["g6_zz_probe_target"]) == [f"g6_zz_probe_target_info{selector}"]
+    assert exprs(panels["g6_zz_probe_target"]) == [f"g6_zz_probe_target_info{SELECTOR}"]
     assert exprs(panels["g6_zz_probe_total"]) == [
-        f"sum(rate(g6_zz_probe_total{selector}[{RATE_WINDOW}]))"
+        f"sum(rate(g6_zz_probe_total{SELECTOR}[{RATE_WINDOW}]))"
     ]
     for panel in panels.values():
         assert referenced(panel, grown) == {panel["title"]}
@@ -347,7 +324,9 @@ def promtool() -> str:
     path = shutil.which("promtool")
     if path is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("promtool is not on PATH but CI=true (Debian package 'prometheus')")
+            pytest.fail(
+                "promtool is not on PATH but CI=true (Debian package 'prometheus')", pytrace=False
+            )
         pytest.skip("promtool not on PATH: install Debian's package 'prometheus'")
     return path
 
