@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .configuration.aliases import ENV_ALIASES, env_aliases
 from .configuration.layers import Layer, env_layer, file_layer, flatten, merge, nest
 from .configuration.schema import Key, secret_keys
 from .environment import CONFIG_FILE_VAR, LOG_LEVEL_VAR, PREFIX, read_environment
@@ -176,8 +177,10 @@ def unknown_variables(environ: Mapping[str, str]) -> list[str]:
     """One warning per ``G6_`` variable the runtime does not know (names only, never values)."""
     known = [*variables(), CONFIG_FILE_VAR, LOG_LEVEL_VAR]
     lines = []
-    for name in sorted(n for n in environ if n.startswith(PREFIX) and n not in known):
-        match = difflib.get_close_matches(name, known, n=1)
+    # A deprecated alias is known; a name close to one gets its replacement suggested.
+    candidates = {n: n for n in known} | {old: new for old, (new, _) in ENV_ALIASES.items()}
+    for name in sorted(n for n in environ if n.startswith(PREFIX) and n not in candidates):
+        match = [candidates[m] for m in difflib.get_close_matches(name, candidates, n=1)]
         hint = f"did you mean {match[0]}?" if match else "see docs/env_dict.md for the known ones"
         lines.append(f"unknown environment variable {name} is ignored; {hint}")
     return lines
@@ -294,7 +297,11 @@ def resolve(
         layer, wrong = file_layer(path)
         layers.append(layer)
         found += wrong
-    layer, wrong = env_layer(variables(), env)
+    names = variables()
+    aliases, wrong = env_aliases(env)  # deprecated names: read as the variable they stand for
+    names.update({old: names[new] for old, new in aliases.items()})
+    found += wrong
+    layer, wrong = env_layer(names, env)
     layers.append(layer)
     found += wrong
     if flags:

@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..deprecations import warn_once
 from ..errors import ConfigError
 
 if TYPE_CHECKING:
@@ -67,7 +68,8 @@ def add_logging(p: argparse.ArgumentParser) -> None:
 
 
 def add_folders(p: argparse.ArgumentParser) -> None:
-    """``--csv-dir`` and ``--panels-dir``: where a cycle's outputs go."""
+    """``--csv-dir`` and ``--panels-dir``: where a cycle's outputs go (and ``--csv-folder``,
+    the deprecated spelling of ``--csv-dir``, which :func:`settings` accepts once warned)."""
     p.add_argument(
         "--csv-dir", type=Path, help="root of the CSV tree (default: config csv_dir, data/g6_data)"
     )
@@ -75,6 +77,12 @@ def add_folders(p: argparse.ArgumentParser) -> None:
         "--panels-dir",
         type=Path,
         help="folder of the JSON panels (default: config panels_dir, data/panels)",
+    )
+    p.add_argument(
+        "--csv-folder",
+        type=Path,
+        metavar="CSV_DIR",
+        help="deprecated spelling of --csv-dir, warns once (default: not given)",
     )
 
 
@@ -118,6 +126,14 @@ def settings(args: argparse.Namespace) -> Settings:
         for attr, (key, flag) in FLAG_KEYS.items()
         if (value := getattr(args, attr, None)) is not None
     }
+    if getattr(args, "csv_folder", None) is not None:  # deprecated: see DEPRECATIONS.md
+        if "csv_dir" in flags:
+            raise ConfigError(
+                "--csv-folder and --csv-dir are both given; "
+                "drop --csv-folder (deprecated: --csv-dir replaces it)"
+            )
+        warn_once("--csv-folder", "--csv-folder is deprecated and will be removed; use --csv-dir")
+        flags["csv_dir"] = ("--csv-folder", str(args.csv_folder))
     effective = resolve(args.config, flags=flags)
     for line in effective.warnings:
         _config_log.warning("%s", line)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from .aliases import file_aliases
 from .schema import Key, leaf_keys, problems, subschema
 
 __all__ = ["Layer", "decode", "env_layer", "file_layer", "flatten", "merge", "nest"]
@@ -152,7 +153,9 @@ def file_layer(path: Path) -> tuple[Layer, list[str]]:
                 return f"{path}:{lines[key[:end]]}"
         return str(path)
 
-    found = [f"{origin(key)}: {message}" for key, message in problems(data)]
+    moved, found = file_aliases(data, origin)  # deprecated keys: their line stays theirs
+    lines.update({new: lines[old] for new, old in moved.items() if old in lines})
+    found += [f"{origin(key)}: {message}" for key, message in problems(data)]
     if found or not isinstance(data, dict):
         return ({}, {}), found or [f"{path}: the config must be a mapping of keys to values"]
     values = flatten(data)
