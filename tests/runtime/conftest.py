@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from .influx_server import InfluxServer, influxd_path
+from .prometheus_server import CollectProcess, PrometheusServer, prometheus_path
+from .support import clean_env
 
 
 @pytest.fixture
@@ -60,3 +62,50 @@ def influx_factory(
     yield start
     for server in servers:
         server.kill()
+
+
+# -- a real Prometheus scraping a real g6 collect (test_prometheus.py) ----------------------
+
+
+@pytest.fixture(scope="module")
+def prometheus_binary() -> str:
+    """The ``prometheus`` binary; skips when absent, except under CI (``CI=true``): fails."""
+    binary = prometheus_path()
+    if binary is not None:
+        return binary
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            "prometheus is not on PATH but CI=true: CI must run the Prometheus tests"
+            " (.ci/run installs Debian's prometheus package)",
+            pytrace=False,
+        )
+    pytest.skip("prometheus is not on PATH: install Debian's prometheus package")
+
+
+@pytest.fixture(scope="module")
+def g6_collect(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CollectProcess]:
+    """One ``g6 collect --ignore-market-hours --interval 1 --metrics-port 0`` per module
+    (synthetic market, folders in a temporary directory); ``.process`` and ``.port``.
+    Stopped with SIGTERM at the end, which must exit 0."""
+    folder = tmp_path_factory.mktemp("collect")
+    run = CollectProcess(
+        folder,
+        *("--ignore-market-hours", "--interval", "1", "--metrics-port", "0"),
+        *("--csv-dir", str(folder / "csv"), "--panels-dir", str(folder / "panels")),
+        env=clean_env(),
+    ).start()
+    yield run
+    status = run.stop()
+    assert status == 0, f"g6 collect exited {status} on SIGTERM; stderr:\n{run.stderr()}"
+
+
+@pytest.fixture(scope="module")
+def prometheus(
+    prometheus_binary: str,
+    g6_collect: CollectProcess,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[PrometheusServer]:
+    """A real Prometheus (job ``g6``, 1 s scrapes) scraping the module's ``g6_collect``."""
+    server = PrometheusServer(tmp_path_factory.mktemp("prometheus"), [g6_collect.target])
+    yield server.start()
+    server.stop()
