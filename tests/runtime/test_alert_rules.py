@@ -185,10 +185,10 @@ def _relabel(alert: str) -> Callable[[Any], None]:
 
 
 _BREAKS = [
-    # firing at night, while waiting for the market to open
+    # firing at night, and at the open before the first cycle ends
     pytest.param(
         "G6CollectionStale",
-        _drop_guard("G6CollectionStale", "and g6_collection_active == 1"),
+        _drop_guard("G6CollectionStale", "and min_over_time(g6_collection_active[5m]) == 1"),
         id="stale-at-night",
     ),
     # firing on the 0 of a provider that is not kite
@@ -203,10 +203,10 @@ _BREAKS = [
         _drop_guard("G6PanelsIntegrityFailing", " and g6_panels_integrity_checks_total > 0"),
         id="integrity-unverified",
     ),
-    # firing before the first cycle (every budget gauge starts at 0)
+    # firing before the first cycle (every budget gauge starts at 0) and at the open
     pytest.param(
         "G6FaultBudgetExhausted",
-        _drop_guard("G6FaultBudgetExhausted", "g6_fault_budget_breaches > 0 and "),
+        _drop_guard("G6FaultBudgetExhausted", "and increase(g6_sla_breaches_total[15m]) > 0"),
         id="budget-unpublished",
     ),
     pytest.param("G6StorageWriteErrors", _delete("G6StorageWriteErrors"), id="storage-deleted"),
