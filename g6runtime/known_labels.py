@@ -3,8 +3,9 @@
 ``sum(rate(g6_errors_total[1m]))`` must be a number from the first scrape, so every
 labelled counter whose label values are known in advance is exported at 0 from the
 start: the indices and expiry rules of the settings (only the rules an index is
-listed with: BANKNIFTY and FINNIFTY have no weekly rows), the error components and
-categories, and each counter's reasons and kinds. Each value set comes from the
+listed with: BANKNIFTY and FINNIFTY have no weekly rows), the error components with the
+categories each can count, and each counter's reasons and kinds. A label set not listed
+here still appears at its first event. Each value set comes from the
 module that emits it; this table only pairs them with their metrics. A metric whose
 group is off is skipped (its accessor is a no-op).
 """
@@ -23,19 +24,22 @@ __all__ = ["EXPORTER_FORMATS", "label_sets", "zero_initialize"]
 
 #: ``g6_exporter_scrapes_total{format}``: the two expositions /metrics negotiates
 EXPORTER_FORMATS: tuple[str, ...] = ("text", "openmetrics")
-#: ``g6_errors_total{component}`` besides the outputs: the cycle's own stages
-_STAGE_COMPONENTS: tuple[str, ...] = ("provider", "collector", "retention")
 
 
-def _categories() -> tuple[str, ...]:
-    from . import errors
+def _error_pairs(outputs: Iterable[str]) -> list[dict[str, str]]:
+    """The ``(component, category)`` pairs ``g6_errors_total`` is counted with: a provider
+    failure (``collectors.publish.error_labels``: provider, or collector for bad data), an
+    output's failure (``outputs.publish_all``: storage by default, the category of the
+    G6Error it raised otherwise), automatic retention (storage, or a config problem)."""
+    from .errors import ConfigError, DataError, G6Error, IntegrityError, ProviderError, StorageError
 
-    found = {
-        cls.category
-        for cls in vars(errors).values()
-        if isinstance(cls, type) and issubclass(cls, errors.G6Error)
-    }
-    return tuple(sorted(found))
+    pairs = [("provider", ProviderError.category), ("collector", DataError.category)]
+    pairs += [("retention", StorageError.category), ("retention", ConfigError.category)]
+    for output in outputs:
+        pairs += [(output, StorageError.category), (output, G6Error.category)]
+        if output == "panels":
+            pairs.append((output, IntegrityError.category))
+    return [{"component": c, "category": k} for c, k in pairs]
 
 
 def _product(**values: Sequence[str]) -> list[dict[str, str]]:
@@ -71,9 +75,7 @@ def label_sets(settings: Settings, outputs: Iterable[str]) -> dict[str, list[dic
         "g6_csv_rows_skipped_total": _product(reason=SKIP_REASONS),
         "g6_data_quality_issues_total": _product(index=indices, kind=QUALITY_KINDS),
         "g6_detail_changes_total": _product(reason=DETAIL_REASONS),
-        "g6_errors_total": _product(
-            component=(*_STAGE_COMPONENTS, *outputs), category=_categories()
-        ),
+        "g6_errors_total": _error_pairs(outputs),
         "g6_exporter_scrapes_total": _product(format=EXPORTER_FORMATS),
         "g6_influx_points_dropped_total": _product(reason=DROP_REASONS),
         "g6_influx_write_errors_total": _product(reason=ERROR_REASONS),

@@ -67,6 +67,9 @@ def publish(metrics: Metrics, result: CycleOutcome) -> None:
         metrics.counter("g6_errors_total").labels(component=component, category=category).inc()
     for seconds in result.provider_durations:
         metrics.histogram("g6_provider_request_duration_seconds").observe(seconds)
+    if any(r.name == "csv" and not r.ok for r in result.reports):
+        for index in {row.index for row in result.overview} | {r.index for r in result.options}:
+            metrics.counter("g6_csv_write_errors_total").labels(index=index).inc()
     if result.written is not None:
         for index, rows in result.written.rows_by_index.items():
             metrics.counter("g6_csv_rows_written_total").labels(index=index).inc(rows)

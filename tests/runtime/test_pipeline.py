@@ -230,3 +230,17 @@ def test_the_resilience_state_does_not_import_the_collectors(module: str) -> Non
         a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
     ]
     assert not [m for m in imported if "collectors" in m]
+
+
+def test_a_failed_csv_write_counts_in_g6_csv_write_errors_total(tmp_path: Path) -> None:
+    rt = small_runtime(tmp_path)
+    assert rt.cycle(1, START).ok
+    assert sample(rt, "g6_csv_write_errors_total", index="NIFTY") == 0  # exported from the start
+    (tmp_path / "csv").rename(tmp_path / "away")
+    (tmp_path / "csv").write_text("a file where the data folder was\n")
+    outcome = rt.cycle(2, START.replace(minute=16))
+    assert [r.name for r in outcome.failed_outputs] == ["csv"]
+    for index in rt.settings.indices:
+        assert sample(rt, "g6_csv_write_errors_total", index=index) == 1
+    assert sample(rt, "g6_errors_total", component="csv", category="storage") == 1
+    rt.close()
