@@ -166,7 +166,7 @@ def test_the_example_sets_what_an_operator_sets_and_no_secret(tmp_path: Path) ->
     text = EXAMPLE.read_text(encoding="utf-8")
     active = yaml.safe_load(text)
     secrets = {dotted(k) for k in secret_keys()}
-    assert not {dotted(k) for k in leaf_keys() if _get(active, k) is not None} & secrets
+    assert not {dotted(k) for k in leaf_keys() if _get(active, k) not in (None, _ABSENT)} & secrets
     # every optional `#key: value` line is valid once uncommented (its secret files existing)
     folder = tmp_path / "secrets"
     folder.mkdir()
@@ -178,25 +178,21 @@ def test_the_example_sets_what_an_operator_sets_and_no_secret(tmp_path: Path) ->
     assert s.hmac_key == b"not-a-real-panels_hmac_key" and s.kite.api_key
     assert (s.influx.username, s.kite.api_secret) == ("g6", "not-a-real-kite_api_secret")
     uncommented = yaml.safe_load(full)
-    present = {dotted(k) for k in leaf_keys() if _has(uncommented, k)}
+    present = {dotted(k) for k in leaf_keys() if _get(uncommented, k) is not _ABSENT}
     assert {dotted(k) for k in leaf_keys()} - present == set(NOT_IN_EXAMPLE)
     assert not present & secrets  # secrets only through their *_file keys
     for line in text.splitlines():  # nothing that looks like a credential value
         assert not re.search(r"(secret|password|token|hmac_key):\s*[^\s#/]", line), line
 
 
-def _has(doc: object, key: tuple[str, ...]) -> bool:
-    for part in key:
-        if not isinstance(doc, dict) or part not in doc:
-            return False
-        doc = doc[part]
-    return True
+_ABSENT = object()
 
 
 def _get(doc: object, key: tuple[str, ...]) -> object:
+    """The value at ``key`` of a loaded YAML document, ``_ABSENT`` when a part is missing."""
     for part in key:
         if not isinstance(doc, dict) or part not in doc:
-            return None
+            return _ABSENT
         doc = doc[part]
     return doc
 
