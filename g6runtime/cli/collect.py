@@ -98,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         server = serve(runtime.metrics, s.metrics_host, s.metrics_port, readiness)
     except OSError as exc:
+        runtime.close()  # the outputs opened (the Influx spool and sender) close first
         address = f"{s.metrics_host}:{s.metrics_port}"
         raise ConfigError(f"cannot serve metrics on {address}: {exc.strerror or exc}") from None
     log.info("metrics on http://%s:%d/metrics", s.metrics_host, server.port)
