@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from .influx_server import InfluxServer, influxd_path
-from .prometheus_server import CollectProcess, PrometheusServer, prometheus_path
-from .support import clean_env
+from .influx_server import InfluxServer
+from .prometheus_server import CollectProcess, PrometheusServer
+from .support import clean_env, require_tool
 
 
 @pytest.fixture
@@ -25,15 +25,7 @@ def isolated(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 def _require_influxd() -> None:
     """Skip when ``influxd`` is absent, except under CI (``CI=true``), which must not skip."""
-    if influxd_path() is not None:
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            "influxd is not on PATH but CI=true: CI must run the InfluxDB tests"
-            " (.ci/run installs Debian's influxdb package)",
-            pytrace=False,
-        )
-    pytest.skip("influxd (InfluxDB 1.x) is not on PATH: install Debian's influxdb package")
+    require_tool("influxd", "InfluxDB tests", "influxdb")
 
 
 @pytest.fixture(scope="session")
@@ -70,16 +62,13 @@ def influx_factory(
 @pytest.fixture(scope="module")
 def prometheus_binary() -> str:
     """The ``prometheus`` binary; skips when absent, except under CI (``CI=true``): fails."""
-    binary = prometheus_path()
-    if binary is not None:
-        return binary
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            "prometheus is not on PATH but CI=true: CI must run the Prometheus tests"
-            " (.ci/run installs Debian's prometheus package)",
-            pytrace=False,
-        )
-    pytest.skip("prometheus is not on PATH: install Debian's prometheus package")
+    return require_tool("prometheus", "Prometheus tests", "prometheus")
+
+
+@pytest.fixture(scope="session")
+def promtool() -> str:
+    """The ``promtool`` binary; skips when absent, except under CI (``CI=true``): fails."""
+    return require_tool("promtool", "promtool tests", "prometheus")
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,22 @@ def run_g6(
         cwd=cwd,
         env=clean_env() if env is None else env,
     )
+
+
+def require_tool(name: str, tests: str, package: str) -> str:
+    """The path of the program ``name``; skip when it is absent, except under CI
+    (``CI=true``), where a missing tool fails: CI must run ``tests``."""
+    found = shutil.which(name)
+    if found is not None:
+        return found
+    if os.environ.get("CI") == "true":
+        import pytest
+
+        pytest.fail(
+            f"{name} is not on PATH but CI=true: CI must run the {tests}"
+            f" (.ci/run installs Debian's {package} package)",
+            pytrace=False,
+        )
+    import pytest
+
+    pytest.skip(f"{name} is not on PATH: install Debian's {package} package")

@@ -9,7 +9,6 @@ Under ``CI=true`` a missing promtool fails these tests instead of skipping them.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -21,6 +20,8 @@ import pytest
 import yaml
 
 from g6runtime.metrics import load_spec
+
+from .support import require_tool
 
 REPO = Path(__file__).resolve().parents[2]
 PROM_DIR = REPO / "deploy" / "prometheus"
@@ -36,21 +37,7 @@ _SERIES_NAME = re.compile(r"^\s*([a-zA-Z_:][\w:]*)")
 
 
 def _promtool_path() -> str:
-    found = shutil.which("promtool")
-    if found is not None:
-        return found
-    if os.environ.get("CI") == "true":
-        pytest.fail(
-            "promtool is not on PATH but CI=true: CI must run the alert rule tests"
-            " (.ci/run installs Debian's prometheus package)",
-            pytrace=False,
-        )
-    pytest.skip("promtool is not on PATH: install Debian's prometheus package")
-
-
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    return _promtool_path()
+    return require_tool("promtool", "promtool tests", "prometheus")
 
 
 def _run(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:

@@ -9,9 +9,7 @@ query is valid PromQL) and through the real `g6` command.
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -317,18 +315,6 @@ def test_an_empty_spec_is_one_clear_error() -> None:
 
 
 # --- every query is PromQL, says the real promtool --------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(
-                "promtool is not on PATH but CI=true (Debian package 'prometheus')", pytrace=False
-            )
-        pytest.skip("promtool not on PATH: install Debian's package 'prometheus'")
-    return path
 
 
 def check_rules(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 from collections.abc import Callable
 from dataclasses import FrozenInstanceError
@@ -328,14 +327,6 @@ def test_governance_registry_holds_every_spec_family(specs: tuple[MetricSpec, ..
 
 
 # --- promtool -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def promtool() -> str:
-    path = shutil.which("promtool")
-    if path is None:
-        pytest.skip("promtool not on PATH (Debian package 'prometheus'); CI installs it")
-    return path
 
 
 def promtool_check(promtool: str, exposition_bytes: bytes, tmp_path: Path) -> tuple[int, str]:
