@@ -20,12 +20,13 @@ import shutil
 import signal
 import socket
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+from .support import wait_started
 
 ADMIN_USER = "g6admin"
 ADMIN_PASSWORD = "s3cret-admin-pw"  # a throwaway test credential
@@ -128,21 +129,15 @@ class InfluxServer:
         return self
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            assert self._process is not None
-            if self._process.poll() is not None:
-                raise InfluxServerError(
-                    f"influxd exited with status {self._process.returncode} while starting;"
-                    f" log tail:\n{self.log_tail()}"
-                )
-            if self.ping():
-                return
-            time.sleep(0.05)
-        self.kill()
-        raise InfluxServerError(
-            f"influxd did not answer /ping on {self.url} within {START_TIMEOUT:.0f} s;"
-            f" log tail:\n{self.log_tail()}"
+        assert self._process is not None
+        wait_started(
+            self._process,
+            self.ping,
+            what=f"influxd on {self.url} (/ping)",
+            timeout=START_TIMEOUT,
+            log_tail=self.log_tail,
+            kill=self.kill,
+            error=InfluxServerError,
         )
 
     def ping(self, timeout: float = 0.5) -> bool:

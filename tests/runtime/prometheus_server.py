@@ -31,6 +31,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .support import wait_started
+
 START_TIMEOUT = 30.0
 OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8"
 _PORT_LINE = re.compile(r"metrics on http://[^\s/]+:(\d+)/metrics")
@@ -159,21 +161,16 @@ class PrometheusServer:
         return self
 
     def _wait_ready(self) -> None:
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            assert self._process is not None
-            if self._process.poll() is not None:
-                raise PrometheusError(
-                    f"prometheus exited with status {self._process.returncode} while starting;"
-                    f" log tail:\n{self.log_tail()}"
-                )
-            if self.ready():
-                return
-            time.sleep(0.1)
-        self.kill()
-        raise PrometheusError(
-            f"prometheus did not answer /-/ready on {self.url} within {START_TIMEOUT:.0f} s;"
-            f" log tail:\n{self.log_tail()}"
+        assert self._process is not None
+        wait_started(
+            self._process,
+            self.ready,
+            what=f"prometheus on {self.url} (/-/ready)",
+            timeout=START_TIMEOUT,
+            log_tail=self.log_tail,
+            kill=self.kill,
+            error=PrometheusError,
+            every=0.1,
         )
 
     def ready(self) -> bool:

@@ -6,6 +6,8 @@ import os
 import shutil
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 # SPEC §2, written out here (not imported from the sink) so the tests pin the contract.
@@ -59,3 +61,30 @@ def require_tool(name: str, tests: str, package: str) -> str:
     import pytest
 
     pytest.skip(f"{name} is not on PATH: install Debian's {package} package")
+
+
+def wait_started(
+    process: subprocess.Popen[bytes],
+    ready: Callable[[], bool],
+    *,
+    what: str,
+    timeout: float,
+    log_tail: Callable[[], str],
+    kill: Callable[[], None],
+    error: type[Exception],
+    every: float = 0.05,
+) -> None:
+    """Poll ``ready()`` until it is true; ``error`` (with the log's tail) when the server
+    process exits first, or (after ``kill()``) when ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise error(
+                f"{what}: the process exited with status {process.returncode} while starting;"
+                f" log tail:\n{log_tail()}"
+            )
+        if ready():
+            return
+        time.sleep(every)
+    kill()
+    raise error(f"{what}: not ready within {timeout:.0f} s; log tail:\n{log_tail()}")
