@@ -397,7 +397,7 @@ def test_check_and_record_feeds_the_spec_metrics(tmp_path: Path) -> None:
 def test_collect_writes_panels_and_checks_them_every_n_cycles(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from g6runtime.cli import collect
+    from g6runtime.cli import signals
     from g6runtime.config import Settings
     from g6runtime.runner import Runtime
 
@@ -409,7 +409,7 @@ def test_collect_writes_panels_and_checks_them_every_n_cycles(
         return made[-1]
 
     monkeypatch.setattr(Runtime, "from_settings", keep)
-    monkeypatch.setattr(collect.signal, "signal", lambda *a: None)
+    monkeypatch.setattr(signals.signal, "signal", lambda *a: None)
     (tmp_path / "c.yaml").write_text("panels:\n  integrity_every_cycles: 2\n")
     args = ["collect", "--cycles", "4", "--interval", "0.01", "--ignore-market-hours"]
     args += ["--metrics-port", "0", "--panels-dir", "pp", "--config", "c.yaml"]
@@ -427,7 +427,7 @@ def test_collect_writes_panels_and_checks_them_every_n_cycles(
 def test_collect_goes_on_when_panels_cannot_be_written(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from g6runtime.cli import collect
+    from g6runtime.cli import signals
     from g6runtime.errors import StorageError
     from g6runtime.panels import writer
 
@@ -439,7 +439,7 @@ def test_collect_goes_on_when_panels_cannot_be_written(
         return real(self, cycle, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(writer.PanelWriter, "write", flaky)
-    monkeypatch.setattr(collect.signal, "signal", lambda *a: None)
+    monkeypatch.setattr(signals.signal, "signal", lambda *a: None)
     args = ["collect", "--cycles", "3", "--interval", "0.01", "--ignore-market-hours"]
     status, out, err = cli(capsys, *args, "--metrics-port", "0", "--panels-dir", "pp", "-q")
     assert status == 2  # collection went on, but a cycle's panels were lost: never exit 0
