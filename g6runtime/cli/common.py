@@ -28,6 +28,7 @@ __all__ = [
     "add_logging",
     "add_market",
     "check_output_file",
+    "config_flags",
     "settings",
 ]
 
@@ -115,12 +116,10 @@ def add_common(p: argparse.ArgumentParser, *, json: bool = True) -> None:
     add_logging(p)
 
 
-def settings(args: argparse.Namespace) -> Settings:
-    """The effective :class:`Settings` of a command: config, environment, then its flags."""
-    from dataclasses import replace
-
-    from ..config import resolve
-
+def config_flags(args: argparse.Namespace) -> dict[str, tuple[str, Any]]:
+    """The command's configuration flags: dotted key → ``(flag, value)``, the layer
+    :func:`g6runtime.config.resolve` lays over the environment (the deprecated
+    ``--csv-folder`` warned once, and refused beside ``--csv-dir``)."""
     flags = {
         key: (flag, str(value) if isinstance(value, Path) else value)
         for attr, (key, flag) in FLAG_KEYS.items()
@@ -134,6 +133,16 @@ def settings(args: argparse.Namespace) -> Settings:
             )
         warn_once("--csv-folder", "--csv-folder is deprecated and will be removed; use --csv-dir")
         flags["csv_dir"] = ("--csv-folder", str(args.csv_folder))
+    return flags
+
+
+def settings(args: argparse.Namespace) -> Settings:
+    """The effective :class:`Settings` of a command: config, environment, then its flags."""
+    from dataclasses import replace
+
+    from ..config import resolve
+
+    flags = config_flags(args)
     effective = resolve(args.config, flags=flags)
     for line in effective.warnings:
         _config_log.warning("%s", line)

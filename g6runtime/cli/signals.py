@@ -33,9 +33,8 @@ import logging
 import signal
 import time
 from collections.abc import Callable
-from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ..config import Effective
@@ -87,21 +86,6 @@ class Signals:
             time.sleep(min(left, POLL_SECONDS))
 
 
-def _flags(args: argparse.Namespace) -> dict[str, tuple[str, Any]]:
-    """The command's configuration flags, as :func:`g6runtime.cli.common.settings` lays them."""
-    from .common import FLAG_KEYS
-
-    flags = {
-        key: (flag, str(value) if isinstance(value, Path) else value)
-        for attr, (key, flag) in FLAG_KEYS.items()
-        if (value := getattr(args, attr, None)) is not None
-    }
-    folder = getattr(args, "csv_folder", None)  # deprecated spelling, warned at startup
-    if folder is not None and "csv_dir" not in flags:
-        flags["csv_dir"] = ("--csv-folder", str(folder))
-    return flags
-
-
 def changed_keys(running: Effective, now: Effective) -> list[str]:
     """The dotted keys whose effective value differs, in schema order (names only)."""
     from ..configuration.schema import dotted, leaf_keys
@@ -119,8 +103,9 @@ class ConfigCheck:
 
     def _resolve(self) -> Effective:
         from ..config import resolve
+        from .common import config_flags
 
-        return resolve(self.args.config, flags=_flags(self.args))
+        return resolve(self.args.config, flags=config_flags(self.args))
 
     def __call__(self) -> None:
         now = self._resolve()
