@@ -18,7 +18,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import urllib.error
 import urllib.parse
@@ -26,7 +25,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from .support import wait_started
+from .support import free_port, wait_started
 
 ADMIN_USER = "g6admin"
 ADMIN_PASSWORD = "s3cret-admin-pw"  # a throwaway test credential
@@ -36,12 +35,6 @@ START_TIMEOUT = 20.0
 def influxd_path() -> str | None:
     """The ``influxd`` binary on PATH (Debian installs /usr/bin/influxd), or None."""
     return shutil.which("influxd")
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class InfluxServerError(RuntimeError):
@@ -54,8 +47,8 @@ class InfluxServer:
     def __init__(self, folder: Path, *, auth: bool = False) -> None:
         self.folder = folder
         self.auth = auth
-        self.http_port = _free_port()
-        self.rpc_port = _free_port()
+        self.http_port = free_port()
+        self.rpc_port = free_port()
         self.log_path = folder / "influxd.log"
         self.config_path = folder / "influxd.conf"
         self._process: subprocess.Popen[bytes] | None = None

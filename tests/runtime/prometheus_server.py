@@ -20,7 +20,6 @@ import json
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -31,7 +30,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .support import wait_started
+from .support import free_port, wait_started
 
 START_TIMEOUT = 30.0
 OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8"
@@ -43,12 +42,6 @@ Result = list[dict[str, Any]]
 def prometheus_path() -> str | None:
     """The ``prometheus`` binary on PATH (Debian installs /usr/bin/prometheus), or None."""
     return shutil.which("prometheus")
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def http_get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -88,3 +89,10 @@ def wait_started(
         time.sleep(every)
     kill()
     raise error(f"{what}: not ready within {timeout:.0f} s; log tail:\n{log_tail()}")
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a test server's listen address)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
