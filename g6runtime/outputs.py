@@ -179,7 +179,7 @@ class CsvOutput:
         return OutputReport(self.name, written=written)
 
     def close(self) -> None:
-        return None
+        self.sink.close()
 
 
 class MetricsOutput:

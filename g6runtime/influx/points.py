@@ -12,16 +12,21 @@ overwrites the same point instead of adding one.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from ..storage.csv_sink import OPTION_HEADER, OVERVIEW_HEADER, CycleLines, cycle_lines
+from ..storage.csv_format import OPTION_HEADER, OVERVIEW_HEADER, CycleLines, cycle_lines
 from .line_protocol import escape_tag_value
 
 if TYPE_CHECKING:
     from ..collectors.model import OptionRow, OverviewRow
 
-__all__ = ["OPTION_MEASUREMENT", "OVERVIEW_MEASUREMENT", "cycle_points", "option_point"]
+__all__ = [
+    "OPTION_MEASUREMENT",
+    "OVERVIEW_MEASUREMENT",
+    "cycle_points",
+    "option_point",
+    "option_points",
+]
 
 OPTION_MEASUREMENT = "g6_option"
 OVERVIEW_MEASUREMENT = "g6_overview"
@@ -92,6 +97,49 @@ def overview_point(line: str, seconds: int) -> str:
     return f"{OVERVIEW_MEASUREMENT},{tag} {_fields(cells[2:], _OVERVIEW_FIELDS)} {seconds}"
 
 
+# A run of usual option lines that share a second, in one %-format over all of their
+# cells: the CSV line's timestamp cell is consumed by ``%.0s`` (formatted as nothing), the
+# second is written into the template. The same text as option_point() line by line.
+_RUN_ROW = "%.0s" + _OPTION_TEMPLATE[: -len(" %d")]
+_CELLS = len(OPTION_HEADER.split(","))
+
+
+def _unusual(text: str) -> bool:
+    """An empty cell (left out of the point) or a missing line end in CSV ``text``."""
+    return ",," in text or ",\n" in text or not text.endswith("\n")
+
+
+def option_points(lines: Sequence[str], seconds: int) -> list[str]:
+    """The points of option CSV ``lines`` of one second, in order (each as option_point)."""
+    text = "".join(lines)
+    if not _unusual(text):
+        return _usual_run(text, lines, seconds)
+    points: list[str] = []
+    start = 0
+    for i in [i for i, line in enumerate(lines) if _unusual(line)]:
+        # the usual lines before it in one format, this one alone
+        points += _usual_run("".join(lines[start:i]), lines[start:i], seconds)
+        points.append(option_point(lines[i], seconds))
+        start = i + 1
+    points += _usual_run("".join(lines[start:]), lines[start:], seconds)
+    return points
+
+
+def _usual_run(text: str, lines: Sequence[str], seconds: int) -> list[str]:
+    """``text`` is ``lines`` joined, none of them unusual."""
+    if not lines:
+        return []
+    cells = text.replace("\n", ",").split(",")
+    cells.pop()  # after the last line end
+    if len(cells) != _CELLS * len(lines) or not all(
+        _plain(value) for column in range(1, 5) for value in set(cells[column::_CELLS])
+    ):
+        return [option_point(line, seconds) for line in lines]
+    points = (f"{_RUN_ROW} {seconds}\n" * len(lines) % tuple(cells)).split("\n")
+    points.pop()
+    return points
+
+
 def cycle_points(
     options: Sequence[OptionRow],
     overview: Sequence[OverviewRow],
@@ -101,11 +149,11 @@ def cycle_points(
     output's, when it ran; else formatted here the same way)."""
     if lines is None:
         lines = cycle_lines(options, overview)
-    seconds: dict[datetime, int] = {}
-    for row, line in zip(options, lines.options, strict=True):
-        ts = seconds.get(row.timestamp)
-        if ts is None:
-            ts = seconds[row.timestamp] = int(row.timestamp.timestamp())
-        yield option_point(line, ts)
+    stamps = {row.timestamp for row in options}
+    if len(stamps) == 1:  # a cycle's rows share its instant
+        yield from option_points(lines.options, int(stamps.pop().timestamp()))
+    else:
+        for row, line in zip(options, lines.options, strict=True):
+            yield option_point(line, int(row.timestamp.timestamp()))
     for orow, line in zip(overview, lines.overview, strict=True):
         yield overview_point(line, int(orow.timestamp.timestamp()))

@@ -54,17 +54,24 @@ def read_last(path: str, header: str, size: int, checked: set[str]) -> datetime 
     return when
 
 
-def append(path: str, size_before: int, header: str, line: str) -> tuple[int, int]:
-    """Append ``line`` (after the header when the file is new); the file's (size, mtime_ns).
+def append(path: str, size_before: int, header: str, line: str) -> os.stat_result:
+    """Append ``line`` to ``path`` (opened and closed here); see :func:`append_to`."""
+    fd = open_append(path, size_before)
+    try:
+        return append_to(fd, path, size_before, header, line, check=True)
+    finally:
+        os.close(fd)
 
-    ``size_before`` is the size the cycle journal recorded (``ABSENT``: the file is created).
-    """
+
+def open_append(path: str, size_before: int) -> int:
+    """A descriptor appending to ``path`` (created, with its folder, when ``size_before``
+    is ``ABSENT``: the cycle journal's record that the cycle creates the file)."""
     flags = os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC
     if size_before == ABSENT:
         flags |= os.O_CREAT
     try:
         try:
-            fd = os.open(path, flags, 0o644)
+            return os.open(path, flags, 0o644)
         except FileNotFoundError:
             parent = os.path.dirname(path)
             try:
@@ -73,22 +80,36 @@ def append(path: str, size_before: int, header: str, line: str) -> tuple[int, in
                 raise StorageError(
                     f"{parent}: cannot create folder: {exc.strerror or exc}"
                 ) from None
-            fd = os.open(path, flags, 0o644)
+            return os.open(path, flags, 0o644)
     except OSError as exc:
         raise StorageError(f"{path}: cannot open for append: {exc.strerror}") from None
-    try:
-        size = os.fstat(fd).st_size
+
+
+def append_to(
+    fd: int, path: str, size_before: int, header: str, line: str, check: bool
+) -> os.stat_result:
+    """Append ``line`` (after the header when the file is empty) through ``fd``; the
+    file's status after the write.
+
+    ``size_before`` is the size the cycle journal recorded; ``check``: compare it with the
+    descriptor's file first (a descriptor just opened; a kept one was compared by the
+    cycle's plan through the path's status)."""
+    if check:
+        try:
+            size = os.fstat(fd).st_size
+        except OSError as exc:
+            raise StorageError(f"{path}: cannot read the size: {exc.strerror}") from None
         if size != max(size_before, 0):
             raise StorageError(
                 f"{path}: changed by another process during the cycle; the cycle was "
                 "rolled back (run one writer per --csv-dir)"
             )
-        new = line if size else f"{header}\n{line}"
-        _write_whole(fd, new.encode("utf-8"), path)
-        st = os.fstat(fd)
-        return st.st_size, st.st_mtime_ns
-    finally:
-        os.close(fd)
+    new = line if size_before > 0 else f"{header}\n{line}"
+    _write_whole(fd, new.encode("utf-8"), path)
+    try:
+        return os.fstat(fd)
+    except OSError as exc:
+        raise StorageError(f"{path}: cannot read the size: {exc.strerror}") from None
 
 
 def _write_whole(fd: int, payload: bytes, path: str) -> None:

@@ -42,7 +42,7 @@ from typing import Any, NamedTuple
 from ..errors import IntegrityError, StorageError
 from ..market.calendar import IST
 from . import journal
-from .csv_sink import OPTION_HEADER, OVERVIEW_HEADER
+from .csv_format import OPTION_HEADER, OVERVIEW_HEADER
 
 KINDS = (
     "partial_cycle",

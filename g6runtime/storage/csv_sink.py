@@ -41,10 +41,11 @@ from __future__ import annotations
 
 import logging
 import os
+import resource
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from math import isfinite
 from pathlib import Path
 from stat import S_ISREG
 from typing import NamedTuple
@@ -52,139 +53,12 @@ from typing import NamedTuple
 from ..collectors.model import OptionRow, OverviewRow
 from ..errors import StorageError
 from ..market.calendar import IST
-from ..market.expiries import EXPIRY_RULES
 from . import journal
-from .csv_files import append, read_last
+from .csv_files import append_to, open_append, read_last
+from .csv_format import OPTION_HEADER, OVERVIEW_HEADER, CycleLines, cycle_lines, fmt_offset, stamp
 from .journal import Rollback
 
 _log = logging.getLogger(__name__)
-
-OPTION_HEADER = (
-    "timestamp,index,expiry_tag,expiry_date,offset,index_price,atm,strike,ce,pe,tp,"
-    "ce_vol,pe_vol,ce_oi,pe_oi,ce_iv,pe_iv,ce_delta,pe_delta,ce_gamma,pe_gamma,"
-    "ce_theta,pe_theta,ce_vega,pe_vega,ce_rho,pe_rho"
-)
-OVERVIEW_HEADER = (
-    "timestamp,index,index_price,atm,pcr_this_week,pcr_next_week,pcr_this_month,"
-    "pcr_next_month,expiries_expected,expiries_collected,expected_mask,collected_mask,"
-    "missing_mask"
-)
-
-
-_SPECS = {places: f".{places}f" for places in range(10)}
-_NEG_ZERO = {places: "-0." + "0" * places for places in range(10)}
-
-
-def fmt(value: float | None, places: int) -> str:
-    """Fixed-point text, or an empty cell for a value that could not be computed."""
-    if value is None or not isfinite(value):
-        return ""
-    text = format(value, _SPECS[places])
-    return text[1:] if text == _NEG_ZERO[places] else text
-
-
-def fmt_offset(offset: int) -> str:
-    return f"+{offset}" if offset > 0 else str(offset)
-
-
-def stamp(ts: datetime) -> str:
-    """The CSV timestamp: ISO 8601 in Asia/Kolkata with its offset."""
-    return ts.astimezone(IST).isoformat(timespec="seconds")
-
-
-# The numeric cells of an option row (index_price … pe_rho) in one %-format: the same
-# text as fmt()/str() cell by cell (both are CPython's correctly rounded 'f' conversion),
-# used when no cell is None, NaN, infinite or a negative zero (the slow path handles them).
-_OPTION_NUMBERS = ",".join(["%.2f", "%d", "%d", "%.2f", "%.2f", "%.2f", "%d", "%d", "%d", "%d"])
-_OPTION_NUMBERS += ",%.6f" * 12 + "\n"
-
-
-def option_line(row: OptionRow, ts: str | None = None) -> str:
-    # tp from the two cells as written (2 places), so tp == ce + pe holds in the file.
-    ce, pe = row.ce, row.pe
-    tp = None if ce is None or pe is None else round(ce, 2) + round(pe, 2)
-    head = f"{ts or stamp(row.timestamp)},{row.index},{row.expiry_tag},"
-    head += f"{row.expiry_date.isoformat()},{fmt_offset(row.offset)},"
-    try:
-        numbers = "," + _OPTION_NUMBERS % (
-            row.index_price, row.atm, row.strike, ce, pe, tp,
-            row.ce_vol, row.pe_vol, row.ce_oi, row.pe_oi,
-            row.ce_iv, row.pe_iv, row.ce_delta, row.pe_delta, row.ce_gamma, row.pe_gamma,
-            row.ce_theta, row.pe_theta, row.ce_vega, row.pe_vega, row.ce_rho, row.pe_rho,
-        )  # fmt: skip
-    except TypeError:  # a None cell
-        return _option_line_cells(row, ts, tp)
-    if "n" in numbers or (",-0.00" in numbers and _negative_zero(numbers)):  # nan, inf; -0
-        return _option_line_cells(row, ts, tp)
-    return head + numbers[1:]
-
-
-def _negative_zero(cells: str) -> bool:
-    """A cell of ``cells`` (each after a comma, the last before the line end) is -0.00…"""
-    return any(z in cells for z in (",-0.00,", ",-0.00\n", ",-0.000000,", ",-0.000000\n"))
-
-
-def _option_line_cells(row: OptionRow, ts: str | None, tp: float | None) -> str:
-    cells = [
-        ts or stamp(row.timestamp),
-        row.index,
-        row.expiry_tag,
-        row.expiry_date.isoformat(),
-        fmt_offset(row.offset),
-        fmt(row.index_price, 2),
-        str(row.atm),
-        str(row.strike),
-        fmt(row.ce, 2),
-        fmt(row.pe, 2),
-        fmt(tp, 2),
-        str(row.ce_vol),
-        str(row.pe_vol),
-        str(row.ce_oi),
-        str(row.pe_oi),
-        fmt(row.ce_iv, 6),
-        fmt(row.pe_iv, 6),
-    ]
-    greeks = (
-        row.ce_delta,
-        row.pe_delta,
-        row.ce_gamma,
-        row.pe_gamma,
-        row.ce_theta,
-        row.pe_theta,
-        row.ce_vega,
-        row.pe_vega,
-        row.ce_rho,
-        row.pe_rho,
-    )
-    cells.extend(fmt(g, 6) for g in greeks)
-    return ",".join(cells) + "\n"
-
-
-def overview_line(row: OverviewRow) -> str:
-    cells = [
-        row.timestamp.astimezone(IST).isoformat(timespec="seconds"),
-        row.index,
-        fmt(row.index_price, 2),
-        str(row.atm),
-        *(fmt(row.pcr.get(tag), 4) for tag in EXPIRY_RULES),
-        str(row.expiries_expected),
-        str(row.expiries_collected),
-        str(row.expected_mask),
-        str(row.collected_mask),
-        str(row.missing_mask),
-    ]
-    return ",".join(cells) + "\n"
-
-
-def option_path(root: Path, row: OptionRow) -> Path:
-    day = row.timestamp.astimezone(IST).date().isoformat()
-    return root / row.index / row.expiry_tag / fmt_offset(row.offset) / f"{day}.csv"
-
-
-def overview_path(root: Path, row: OverviewRow) -> Path:
-    day = row.timestamp.astimezone(IST).date().isoformat()
-    return root / "overview" / row.index / f"{day}.csv"
-
 
 #: why a row was not appended (``g6_csv_rows_skipped_total{reason}``)
 SKIP_REASONS: tuple[str, ...] = ("duplicate", "out_of_order")
@@ -213,24 +87,6 @@ class WriteStats:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
-class CycleLines(NamedTuple):
-    """A cycle's rows as CSV lines, in the order of the rows (the one formatting)."""
-
-    options: tuple[str, ...]
-    overview: tuple[str, ...]
-
-
-def cycle_lines(options: Sequence[OptionRow], overview: Sequence[OverviewRow]) -> CycleLines:
-    stamps: dict[datetime, str] = {}
-    out = []
-    for row in options:
-        ts = stamps.get(row.timestamp)
-        if ts is None:
-            ts = stamps[row.timestamp] = stamp(row.timestamp)
-        out.append(option_line(row, ts))
-    return CycleLines(tuple(out), tuple(overview_line(o) for o in overview))
-
-
 class _Append(NamedTuple):
     path: str
     rel: str  # relative to the root, as the journal records it
@@ -239,6 +95,17 @@ class _Append(NamedTuple):
     line: str
     size: int  # before the cycle; journal.ABSENT when the cycle creates the file
     key: tuple[int, int]  # (size, mtime_ns) when planned, for the tail cache
+    ident: tuple[int, int]  # (st_dev, st_ino) when planned; (0, 0) when absent
+
+
+_KEPT_OPEN = 512  # day-files a sink keeps open between cycles (at most; see __init__)
+
+
+def _close_all(kept: dict[str, tuple[int, tuple[int, int]]]) -> None:
+    fds = [fd for fd, _ in kept.values()]
+    kept.clear()
+    for fd in fds:
+        os.close(fd)
 
 
 class CsvSink:
@@ -250,6 +117,17 @@ class CsvSink:
         self._checked: set[str] = set()  # files whose header this process has read
         # path -> ((size, mtime_ns), timestamp of the last row or None when header only)
         self._tails: dict[str, tuple[tuple[int, int], datetime | None]] = {}
+        # path -> (descriptor, (st_dev, st_ino)): the last cycle's day-files stay open for
+        # the next one (a cycle appends to the same files all day), a quarter of the
+        # process's descriptor limit at most; closed by close() or when the sink goes
+        soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        self._max_kept = max(0, min(_KEPT_OPEN, soft // 4)) if soft > 0 else _KEPT_OPEN
+        self._kept: dict[str, tuple[int, tuple[int, int]]] = {}
+        self._release = weakref.finalize(self, _close_all, self._kept)
+
+    def close(self) -> None:
+        """Close the day-files kept open (the sink stays usable: they reopen as needed)."""
+        _close_all(self._kept)
 
     def write_cycle(
         self, options: Sequence[OptionRow], overview: Sequence[OverviewRow]
@@ -277,6 +155,7 @@ class CsvSink:
         found = journal.read(self._root)
         if found is None:
             return None
+        _close_all(self._kept)
         done = journal.roll_back(self._root, found)
         for rel, _size in found.files:
             self._tails.pop(f"{self._root}/{rel}", None)
@@ -346,13 +225,13 @@ class CsvSink:
         try:
             st = os.stat(path)
         except (FileNotFoundError, NotADirectoryError):
-            return _Append(path, rel, index, header, line, journal.ABSENT, (0, 0)), None
+            return _Append(path, rel, index, header, line, journal.ABSENT, (0, 0), (0, 0)), None
         except OSError as exc:
             raise StorageError(f"{path}: cannot open for append: {exc.strerror}") from None
         if not S_ISREG(st.st_mode):
             raise StorageError(f"{path}: not a regular file; move it out of the CSV folder")
         key = (st.st_size, st.st_mtime_ns)
-        a = _Append(path, rel, index, header, line, st.st_size, key)
+        a = _Append(path, rel, index, header, line, st.st_size, key, (st.st_dev, st.st_ino))
         if st.st_size == 0:
             return a, None
         cached = self._tails.get(path)
@@ -372,8 +251,9 @@ class CsvSink:
         entry = journal.Journal(cycle, tuple((a.rel, a.size) for a in appends))
         journal.write(self._root, entry)
         try:
-            keys = [append(a.path, a.size, a.header, a.line) for a in appends]
+            stats = [self._append(a) for a in appends]
         except StorageError as exc:
+            _close_all(self._kept)  # a file the rollback removes must not stay open
             try:
                 journal.roll_back(self._root, entry)
             except StorageError as again:
@@ -381,9 +261,34 @@ class CsvSink:
             raise
         journal.remove(self._root)
         ts = datetime.fromisoformat(cycle)
-        for a, key in zip(appends, keys, strict=True):
+        for a, st in zip(appends, stats, strict=True):
             self._checked.add(a.path)
-            self._tails[a.path] = (key, ts)
+            self._tails[a.path] = ((st.st_size, st.st_mtime_ns), ts)
+        if len(self._kept) > len(appends):  # a new day: yesterday's files are done
+            used = {a.path for a in appends}
+            for path in [p for p in self._kept if p not in used]:
+                os.close(self._kept.pop(path)[0])
+
+    def _append(self, a: _Append) -> os.stat_result:
+        """One file's append, through the descriptor kept from the last cycle when it is
+        still the file at ``a.path`` (same device and inode when planned)."""
+        kept = self._kept.get(a.path)
+        if kept is not None:
+            if kept[1] == a.ident:
+                return append_to(kept[0], a.path, a.size, a.header, a.line, check=False)
+            del self._kept[a.path]  # replaced, or removed and created again
+            os.close(kept[0])
+        fd = open_append(a.path, a.size)
+        try:
+            st = append_to(fd, a.path, a.size, a.header, a.line, check=True)
+        except StorageError:
+            os.close(fd)
+            raise
+        if len(self._kept) < self._max_kept:
+            self._kept[a.path] = (fd, (st.st_dev, st.st_ino))
+        else:
+            os.close(fd)
+        return st
 
 
 def read_rows(path: Path) -> Iterable[list[str]]:

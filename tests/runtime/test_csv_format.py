@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from g6runtime.collectors.model import OptionRow, option_row
 from g6runtime.market.calendar import IST
-from g6runtime.storage.csv_sink import fmt, fmt_offset, option_line, stamp
+from g6runtime.storage.csv_format import cycle_lines, fmt, fmt_offset, option_line, stamp
 
 EDGES = [0.0, -0.0, -4e-7, -5e-7, -5.000001e-7, -0.004999, -0.005, 0.005, 1e300, -1e-300]
 floats = st.one_of(
@@ -83,6 +83,20 @@ rows = st.builds(
 @given(rows)
 def test_option_line_is_the_cell_by_cell_text(row: OptionRow) -> None:
     assert option_line(row) == reference(row)
+
+
+@pytest.mark.slow
+@settings(max_examples=100, deadline=None)
+@given(st.lists(rows, max_size=8), st.data())
+def test_a_cycles_lines_are_each_rows_text(sample: list[OptionRow], data: st.DataObject) -> None:
+    # cycle_lines builds a chain's first cells once: rows sharing them (drawn again with a
+    # new offset, or the same instant in another time zone) still get their own text.
+    extra = [OptionRow(**{**r.__dict__, "offset": data.draw(st.integers(-99, 99))}) for r in sample]
+    shifted = [
+        OptionRow(**{**r.__dict__, "timestamp": r.timestamp.astimezone(UTC)}) for r in sample
+    ]
+    everything = [*sample, *extra, *shifted]
+    assert cycle_lines(everything, []).options == tuple(reference(r) for r in everything)
 
 
 def test_a_negative_zero_cell_is_written_without_its_sign() -> None:

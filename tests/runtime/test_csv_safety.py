@@ -142,15 +142,15 @@ _KILLED_CHILD = textwrap.dedent(
     from g6runtime.cli import main
 
     after = int(sys.argv[1])
-    real, done = sink.append, [0]
+    real, done = sink.append_to, [0]
 
-    def append(*args):
+    def append(*args, **kwargs):
         if done[0] == after:
             os.kill(os.getpid(), signal.SIGKILL)
         done[0] += 1
-        return real(*args)
+        return real(*args, **kwargs)
 
-    sink.append = append
+    sink.append_to = append
     sys.exit(main(sys.argv[2:]))
     """
 )

@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 from g6runtime.collectors.model import OptionRow, OverviewRow
 from g6runtime.errors import StorageError
 from g6runtime.market.calendar import IST
-from g6runtime.storage.csv_sink import CsvSink, option_line, overview_line, read_rows
+from g6runtime.storage.csv_format import option_line, overview_line
+from g6runtime.storage.csv_sink import CsvSink, read_rows
 
 from .support import OPTION_HEADER, OVERVIEW_HEADER
 

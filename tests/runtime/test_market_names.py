@@ -22,7 +22,7 @@ import g6runtime
 from g6runtime import config
 from g6runtime.market import EXPIRY_RULES, INDEX_NAMES
 from g6runtime.providers import _surface
-from g6runtime.storage.csv_sink import OVERVIEW_HEADER
+from g6runtime.storage.csv_format import OVERVIEW_HEADER
 
 ROOT = Path(g6runtime.__file__).parent
 KEYED_BY_INDEX = {
