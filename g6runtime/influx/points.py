@@ -116,7 +116,8 @@ def option_points(lines: Sequence[str], seconds: int) -> list[str]:
         return _usual_run(text, lines, seconds)
     points: list[str] = []
     start = 0
-    for i in [i for i, line in enumerate(lines) if _unusual(line)]:
+    odd = [i for i, x in enumerate(lines) if ",," in x or ",\n" in x or x[-1:] != "\n"]
+    for i in odd:  # _unusual(x), inline: a function call per line costs as much again
         # the usual lines before it in one format, this one alone
         points += _usual_run("".join(lines[start:i]), lines[start:i], seconds)
         points.append(option_point(lines[i], seconds))
