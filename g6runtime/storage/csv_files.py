@@ -1,4 +1,5 @@
-"""File-level primitives of the CSV sink: read a day-file's last row, append one line."""
+"""File-level primitives of the CSV sink: read a day-file's last row, open a day-file for
+appending, append one line through a descriptor."""
 
 from __future__ import annotations
 
@@ -52,15 +53,6 @@ def read_last(path: str, header: str, size: int, checked: set[str]) -> datetime 
             "offset; run 'g6 integrity --csv-dir' and repair or move the file"
         )
     return when
-
-
-def append(path: str, size_before: int, header: str, line: str) -> os.stat_result:
-    """Append ``line`` to ``path`` (opened and closed here); see :func:`append_to`."""
-    fd = open_append(path, size_before)
-    try:
-        return append_to(fd, path, size_before, header, line, check=True)
-    finally:
-        os.close(fd)
 
 
 def open_append(path: str, size_before: int) -> int:
