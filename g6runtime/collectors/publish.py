@@ -4,9 +4,10 @@ Errors follow the one taxonomy of g6runtime.errors: every failure counts once in
 ``g6_errors_total{component,category}``, ``category`` being the failure's G6Error
 category and ``component`` where it arose (``provider`` for a source that failed to
 answer, ``collector`` for data the collector could not use; a failed output is counted
-by g6runtime.outputs.publish_all under the output's name). Under memory pressure
-(``outcome.resilience.option_metrics`` false) the per-option
-series are dropped: the solver-iteration histogram gets one observation per leg.
+by g6runtime.outputs.publish_all under the output's name). The solver-iteration
+histogram gets one observation per solved leg, in one ``observe_many`` per index; under
+memory pressure (``outcome.resilience.option_metrics`` false) these per-option
+observations are dropped.
 """
 
 from __future__ import annotations
@@ -55,9 +56,7 @@ def publish(metrics: Metrics, result: CycleOutcome) -> None:
             )
     per_option = result.resilience is None or result.resilience.option_metrics
     for index, iterations in result.iterations.items() if per_option else ():
-        hist = metrics.histogram("g6_iv_solver_iterations").labels(index=index)
-        for n in iterations:
-            hist.observe(n)
+        metrics.histogram("g6_iv_solver_iterations").labels(index=index).observe_many(iterations)
     for (index, kind), n in Counter((i.index, i.kind) for i in result.issues).items():
         metrics.counter("g6_data_quality_issues_total").labels(index=index, kind=kind).inc(n)
     for f in result.failures:

@@ -26,6 +26,7 @@ runtime declares one. Callers get metrics by spec name through `Metrics`:
 from __future__ import annotations
 
 import logging
+from collections import Counter as Counter_
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol, TypeVar
@@ -78,6 +79,7 @@ class GaugeLike(Protocol):
 class HistogramLike(Protocol):
     def labels(self, *labelvalues: str, **labelkwargs: str) -> HistogramLike: ...
     def observe(self, amount: float) -> None: ...
+    def observe_many(self, amounts: Iterable[float]) -> None: ...
 
 
 class SummaryLike(Protocol):
@@ -136,6 +138,9 @@ class _NoOp:
     def observe(self, amount: float) -> None:
         self._check_observable()
 
+    def observe_many(self, amounts: Iterable[float]) -> None:
+        self._check_observable()
+
     def info(self, val: dict[str, str]) -> None:
         self._check_observable()
 
@@ -147,11 +152,32 @@ class _NoOp:
 _M = TypeVar("_M")
 
 
+class _Histogram(Histogram):
+    """prometheus_client's Histogram, with ``observe_many``: a batch in one call.
+
+    A cycle observes one solver-iteration count per option (hundreds, few distinct
+    values); ``observe`` costs a lock and a bucket search each. ``observe_many`` counts
+    equal amounts first, then adds each distinct amount to its bucket and to the sum
+    once (``amount × count``), through the same value objects ``observe`` uses (their
+    names are prometheus_client's own, unchanged since 0.4; a test compares the
+    exposition with that of one ``observe`` per amount)."""
+
+    def observe_many(self, amounts: Iterable[float]) -> None:
+        self._raise_if_not_observable()  # type: ignore[no-untyped-call]  # untyped upstream
+        bounds = self._upper_bounds
+        for amount, count in Counter_(amounts).items():
+            self._sum.inc(amount * count)
+            for i, bound in enumerate(bounds):
+                if amount <= bound:
+                    self._buckets[i].inc(count)
+                    break
+
+
 @dataclass
 class _Families:
     counter: dict[str, Counter] = field(default_factory=dict)
     gauge: dict[str, Gauge] = field(default_factory=dict)
-    histogram: dict[str, Histogram] = field(default_factory=dict)
+    histogram: dict[str, _Histogram] = field(default_factory=dict)
     summary: dict[str, Summary] = field(default_factory=dict)
     info: dict[str, Info] = field(default_factory=dict)
 
@@ -280,9 +306,9 @@ def _create(spec: MetricSpec, registry: CollectorRegistry, families: _Families) 
                 families.gauge[spec.name] = Gauge(spec.name, doc, labels, registry=registry)
             case "histogram":
                 families.histogram[spec.name] = (
-                    Histogram(spec.name, doc, labels, registry=registry, buckets=spec.buckets)
+                    _Histogram(spec.name, doc, labels, registry=registry, buckets=spec.buckets)
                     if spec.buckets is not None
-                    else Histogram(spec.name, doc, labels, registry=registry)
+                    else _Histogram(spec.name, doc, labels, registry=registry)
                 )
             case "summary":
                 families.summary[spec.name] = Summary(spec.name, doc, labels, registry=registry)

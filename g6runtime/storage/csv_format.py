@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 from math import isfinite
+from operator import attrgetter
 from pathlib import Path
 from typing import NamedTuple
 
@@ -155,8 +156,10 @@ class CycleLines(NamedTuple):
 
 
 def cycle_lines(options: Sequence[OptionRow], overview: Sequence[OverviewRow]) -> CycleLines:
+    """A cycle's lines: option_line's text for each row, in one %-format per usual row."""
     # The cells before the offset are a chain's (timestamp, index, tag, expiry): once each.
     chains: dict[tuple[datetime, str, str, date], str] = {}
+    offsets: dict[int, str] = {}
     out = []
     for row in options:
         key = (row.timestamp, row.index, row.expiry_tag, row.expiry_date)
@@ -164,5 +167,33 @@ def cycle_lines(options: Sequence[OptionRow], overview: Sequence[OverviewRow]) -
         if prefix is None:
             ts, day = stamp(row.timestamp), row.expiry_date.isoformat()
             prefix = chains[key] = f"{ts},{row.index},{row.expiry_tag},{day},"
-        out.append(option_line(row, head=f"{prefix}{fmt_offset(row.offset)},"))
+        offset = offsets.get(row.offset)
+        if offset is None:
+            offset = offsets[row.offset] = f"{fmt_offset(row.offset)},"
+        head = prefix + offset
+        ce, pe = row.ce, row.pe
+        if ce is None or pe is None:
+            out.append(option_line(row, head=head))
+            continue
+        try:
+            line = _OPTION_LINE % (head, *_FIRST(row), round(ce, 2) + round(pe, 2), *_REST(row))
+        except TypeError:  # a None cell
+            out.append(option_line(row, head=head))
+            continue
+        start = len(head)
+        if line.find("n", start) >= 0 or (
+            line.find(",-0.00", start - 1) >= 0 and _negative_zero(line[start - 1 :])
+        ):
+            line = option_line(row, head=head)  # nan, inf; -0
+        out.append(line)
     return CycleLines(tuple(out), tuple(overview_line(o) for o in overview))
+
+
+# cycle_lines' one %-format: the row's head (its first five cells) and _OPTION_NUMBERS,
+# the cells around tp taken in one call each.
+_OPTION_LINE = "%s" + _OPTION_NUMBERS
+_FIRST = attrgetter("index_price", "atm", "strike", "ce", "pe")
+_REST = attrgetter(
+    "ce_vol", "pe_vol", "ce_oi", "pe_oi", "ce_iv", "pe_iv", "ce_delta", "pe_delta",
+    "ce_gamma", "pe_gamma", "ce_theta", "pe_theta", "ce_vega", "pe_vega", "ce_rho", "pe_rho",
+)  # fmt: skip

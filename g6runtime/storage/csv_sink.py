@@ -22,8 +22,8 @@ therefore runs this protocol, under the tree's writer lock (``flock`` on the
    header is not the G6 header, or that ends in a torn line, is refused before anything
    is written;
 3. *journal*: the list of files to append with each one's size before (``-1``: the cycle
-   creates it) is written to a temporary file, ``fsync``-ed and renamed to
-   ``.g6_csv_journal`` (whole or absent);
+   creates it) is written to a temporary file and renamed to ``.g6_csv_journal``
+   (whole or absent);
 4. *append*: one ``write()`` of the whole line per file (``O_APPEND``), options first,
    then overview. A failed or short write rolls the whole cycle back at once (every
    file as it was before) and raises :class:`StorageError`;
@@ -32,9 +32,9 @@ therefore runs this protocol, under the tree's writer lock (``flock`` on the
 So after any crash the tree holds whole cycles only, once the next ``simulate`` or
 ``collect`` has opened it; until then ``g6 integrity --csv-dir`` reports the journal
 as a partial cycle (csv_integrity.py). The protection is against the process dying
-(SIGKILL, OOM, a crash): the day-files are not ``fsync``-ed per cycle, so after a power
-cut the file system may lose the last rows of a cycle that was already committed;
-``g6 integrity --csv-dir`` then finds the torn line or the partial cycle.
+(SIGKILL, OOM, a crash): neither the journal nor the day-files are ``fsync``-ed per
+cycle, so after a power cut the file system may lose the last rows of a cycle, committed
+or not; ``g6 integrity --csv-dir`` then finds the torn line or the partial cycle.
 """
 
 from __future__ import annotations

@@ -108,6 +108,7 @@ def test_a_negative_zero_cell_is_written_without_its_sign() -> None:
     cells = option_line(row).rstrip("\n").split(",")
     assert cells[17] == "0.000000" and cells[25] == "0.000000"
     assert option_line(row) == reference(row)
+    assert cycle_lines([row], []).options == (reference(row),)
 
 
 @pytest.mark.slow
@@ -130,3 +131,4 @@ def test_every_edge_value_in_every_numeric_cell(edge: float | None, where: int) 
     values[where] = edge
     row = OptionRow(*values)  # type: ignore[arg-type]
     assert option_line(row) == reference(row)
+    assert cycle_lines([row], []).options == (reference(row),)  # its own fast path
