@@ -77,31 +77,29 @@ def open_append(path: str, size_before: int) -> int:
         raise StorageError(f"{path}: cannot open for append: {exc.strerror}") from None
 
 
-def append_to(
-    fd: int, path: str, size_before: int, header: str, line: str, check: bool
-) -> os.stat_result:
-    """Append ``line`` (after the header when the file is empty) through ``fd``; the
-    file's status after the write.
-
-    ``size_before`` is the size the cycle journal recorded; ``check``: compare it with the
-    descriptor's file first (a descriptor just opened; a kept one was compared by the
-    cycle's plan through the path's status)."""
-    if check:
-        try:
-            size = os.fstat(fd).st_size
-        except OSError as exc:
-            raise StorageError(f"{path}: cannot read the size: {exc.strerror}") from None
-        if size != max(size_before, 0):
-            raise StorageError(
-                f"{path}: changed by another process during the cycle; the cycle was "
-                "rolled back (run one writer per --csv-dir)"
-            )
-    new = line if size_before > 0 else f"{header}\n{line}"
-    _write_whole(fd, new.encode("utf-8"), path)
+def check_open(fd: int, path: str, size_before: int) -> tuple[int, int]:
+    """The ``(st_dev, st_ino)`` of a descriptor just opened by :func:`open_append`, after
+    checking that its file has the size the cycle journal recorded (a kept descriptor is
+    checked by the cycle's plan, through the path's status)."""
     try:
-        return os.fstat(fd)
+        st = os.fstat(fd)
     except OSError as exc:
         raise StorageError(f"{path}: cannot read the size: {exc.strerror}") from None
+    if st.st_size != max(size_before, 0):
+        raise StorageError(
+            f"{path}: changed by another process during the cycle; the cycle was "
+            "rolled back (run one writer per --csv-dir)"
+        )
+    return st.st_dev, st.st_ino
+
+
+def append_to(fd: int, path: str, size_before: int, header: str, line: str) -> int:
+    """Append ``line`` (after the header when the file is empty) through ``fd``; the
+    file's size after the write (``size_before`` is the size the cycle journal recorded
+    and the plan or :func:`check_open` confirmed)."""
+    new = (line if size_before > 0 else f"{header}\n{line}").encode("utf-8")
+    _write_whole(fd, new, path)
+    return max(size_before, 0) + len(new)
 
 
 def _write_whole(fd: int, payload: bytes, path: str) -> None:

@@ -13,8 +13,9 @@ therefore runs this protocol, under the tree's writer lock (``flock`` on the
    file it names is truncated back to its recorded size (files the cycle created are
    removed), then the journal is deleted. The cut-short cycle is *rolled back*, never
    half kept; a crash during the rollback leaves the journal for the next run;
-2. *plan*: ``stat`` each target file and read its last row (cached per process by size
-   and mtime). A row whose timestamp is not later than the last row of its file is not
+2. *plan*: ``stat`` each target file and read its last row (cached per process: by the
+   size this sink's own append left, then by size and mtime; a file of any other size
+   has its last row read again). A row whose timestamp is not later than the last row of its file is not
    appended, counted in ``WriteStats.skipped`` by reason (``duplicate``: the same
    timestamp, ``out_of_order``: an earlier one); when an index's overview row is not
    appended, neither are that index's option rows of the cycle (re-running an interval
@@ -54,7 +55,7 @@ from ..collectors.model import OptionRow, OverviewRow
 from ..errors import StorageError
 from ..market.calendar import IST
 from . import journal
-from .csv_files import append_to, open_append, read_last
+from .csv_files import append_to, check_open, open_append, read_last
 from .csv_format import OPTION_HEADER, OVERVIEW_HEADER, CycleLines, cycle_lines, fmt_offset, stamp
 from .journal import Rollback
 
@@ -115,7 +116,9 @@ class CsvSink:
         self.root = root
         self._root = os.fspath(root)
         self._checked: set[str] = set()  # files whose header this process has read
-        # path -> ((size, mtime_ns), timestamp of the last row or None when header only)
+        # path -> ((size, mtime_ns), timestamp of the last row or None when header only);
+        # mtime_ns is -1 after this sink's own append (the size it left), until the next
+        # plan's stat shows that size and fills it in
         self._tails: dict[str, tuple[tuple[int, int], datetime | None]] = {}
         # path -> (descriptor, (st_dev, st_ino)): the last cycle's day-files stay open for
         # the next one (a cycle appends to the same files all day), a quarter of the
@@ -237,6 +240,9 @@ class CsvSink:
         cached = self._tails.get(path)
         if cached is not None and cached[0] == key:
             last = cached[1]
+        elif cached is not None and cached[0] == (st.st_size, -1):  # as this sink left it
+            last = cached[1]
+            self._tails[path] = (key, last)
         else:
             last = read_last(path, header, st.st_size, self._checked)
             self._tails[path] = (key, last)
@@ -251,7 +257,7 @@ class CsvSink:
         entry = journal.Journal(cycle, tuple((a.rel, a.size) for a in appends))
         journal.write(self._root, entry)
         try:
-            stats = [self._append(a) for a in appends]
+            sizes = [self._append(a) for a in appends]
         except StorageError as exc:
             _close_all(self._kept)  # a file the rollback removes must not stay open
             try:
@@ -261,34 +267,35 @@ class CsvSink:
             raise
         journal.remove(self._root)
         ts = datetime.fromisoformat(cycle)
-        for a, st in zip(appends, stats, strict=True):
+        for a, size in zip(appends, sizes, strict=True):
             self._checked.add(a.path)
-            self._tails[a.path] = ((st.st_size, st.st_mtime_ns), ts)
+            self._tails[a.path] = ((size, -1), ts)
         if len(self._kept) > len(appends):  # a new day: yesterday's files are done
             used = {a.path for a in appends}
             for path in [p for p in self._kept if p not in used]:
                 os.close(self._kept.pop(path)[0])
 
-    def _append(self, a: _Append) -> os.stat_result:
+    def _append(self, a: _Append) -> int:
         """One file's append, through the descriptor kept from the last cycle when it is
         still the file at ``a.path`` (same device and inode when planned)."""
         kept = self._kept.get(a.path)
         if kept is not None:
             if kept[1] == a.ident:
-                return append_to(kept[0], a.path, a.size, a.header, a.line, check=False)
+                return append_to(kept[0], a.path, a.size, a.header, a.line)
             del self._kept[a.path]  # replaced, or removed and created again
             os.close(kept[0])
         fd = open_append(a.path, a.size)
         try:
-            st = append_to(fd, a.path, a.size, a.header, a.line, check=True)
+            ident = check_open(fd, a.path, a.size)
+            size = append_to(fd, a.path, a.size, a.header, a.line)
         except StorageError:
             os.close(fd)
             raise
         if len(self._kept) < self._max_kept:
-            self._kept[a.path] = (fd, (st.st_dev, st.st_ino))
+            self._kept[a.path] = (fd, ident)
         else:
             os.close(fd)
-        return st
+        return size
 
 
 def read_rows(path: Path) -> Iterable[list[str]]:

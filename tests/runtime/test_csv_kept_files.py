@@ -68,6 +68,24 @@ def test_a_day_file_moved_away_gets_no_more_rows_the_new_one_at_its_path_does(
     ]
 
 
+def test_rows_another_writer_appended_between_two_cycles_are_read_again(
+    tmp_path: Path,
+) -> None:
+    # The sink remembers the size its own append left (no fstat after the write): a file
+    # of another size at the next cycle has its last row read again before deciding.
+    ours, theirs = CsvSink(tmp_path), CsvSink(tmp_path)
+    ours.write_cycle([option_row(0)], [])
+    theirs.write_cycle([option_row(0, **minute(2))], [])  # a later row, by another writer
+
+    stats = ours.write_cycle([option_row(0, **minute(1))], [])  # earlier than the file's last
+
+    assert stats.rows == 0 and stats.skipped == {"out_of_order": 1}
+    assert len(list(read_rows(option_file(tmp_path, "0")))) == 2
+    again = ours.write_cycle([option_row(0, **minute(2))], [])  # the same as the last
+    assert again.skipped == {"duplicate": 1}
+    assert ours.write_cycle([option_row(0, **minute(3))], []).rows == 1
+
+
 def test_a_removed_day_file_is_created_again_with_its_header(tmp_path: Path) -> None:
     sink = CsvSink(tmp_path)
     sink.write_cycle([option_row(0)], [])
