@@ -34,6 +34,7 @@ __all__ = [
     "ProviderTimeout",
     "Quote",
     "TokenBound",
+    "quote",
 ]
 
 OptionKind = Literal["CE", "PE"]
@@ -67,6 +68,40 @@ class Quote:
         if self.bid is None or self.ask is None:
             return None
         return (self.bid + self.ask) / 2
+
+
+_QUOTE_SET = tuple(getattr(Quote, name).__set__ for name in Quote.__slots__)
+_new = object.__new__
+
+
+def quote(
+    index: str,
+    expiry: date,
+    strike: int,
+    kind: OptionKind,
+    bid: float | None,
+    ask: float | None,
+    last: float | None,
+    volume: int,
+    oi: int,
+    as_of: datetime | None = None,
+) -> Quote:
+    """``Quote(...)`` without the frozen dataclass's ``__init__`` (one
+    ``object.__setattr__`` per field): a provider builds hundreds per cycle. The slots are
+    set through their own descriptors; the result equals the one ``__init__`` builds."""
+    q: Quote = _new(Quote)
+    s = _QUOTE_SET
+    s[0](q, index)
+    s[1](q, expiry)
+    s[2](q, strike)
+    s[3](q, kind)
+    s[4](q, bid)
+    s[5](q, ask)
+    s[6](q, last)
+    s[7](q, volume)
+    s[8](q, oi)
+    s[9](q, as_of)
+    return q
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,7 +38,14 @@ from g6runtime.market.holidays import exchange_holidays
 from g6runtime.market.indices import IndexSpec, UnknownIndexError, index_registry
 from g6runtime.providers import _surface as surface
 from g6runtime.providers._noise import brownian, mix, mix64, normal, stable_root
-from g6runtime.providers.base import OneByOne, OptionKind, ProviderError, ProviderTimeout, Quote
+from g6runtime.providers.base import (
+    OneByOne,
+    OptionKind,
+    ProviderError,
+    ProviderTimeout,
+    Quote,
+    quote,
+)
 from g6runtime.providers.faults import FaultPlan, FaultRule, FaultTarget, apply_quote_faults
 
 __all__ = ["SyntheticMarket"]
@@ -292,7 +299,7 @@ class SyntheticMarket(OneByOne):
                 bid, ask, last = surface.two_sided(fair, relative, bits)
                 volume_now, oi_now = int(volume * fraction), int(oi * oi_fraction)
                 out.append(
-                    Quote(name, expiry, strike, kind, bid / tpp, ask / tpp, last / tpp,
+                    quote(name, expiry, strike, kind, bid / tpp, ask / tpp, last / tpp,
                           volume_now, oi_now, as_of)
                 )  # fmt: skip
         return out

@@ -8,11 +8,14 @@ import math
 import os
 import subprocess
 import sys
-from dataclasses import replace
+from dataclasses import FrozenInstanceError, fields, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from g6runtime.analytics.iv import implied_vol
 from g6runtime.analytics.time import year_fraction_to_expiry
@@ -33,6 +36,7 @@ from g6runtime.providers import (
     ProviderTimeout,
     Quote,
 )
+from g6runtime.providers.base import quote as build_quote
 from g6runtime.providers.synthetic import SyntheticMarket
 
 NOW = datetime(2026, 11, 26, 11, 0, tzinfo=IST)  # a Thursday: SENSEX expiry day
@@ -83,6 +87,29 @@ def is_tick(price: float) -> bool:
 def test_is_a_provider() -> None:
     assert isinstance(SyntheticMarket(1), Provider)
     assert SyntheticMarket(1).indices == ("NIFTY", "BANKNIFTY", "FINNIFTY", "SENSEX")
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.tuples(
+        st.text(max_size=12), st.dates(), st.integers(), st.sampled_from(["CE", "PE"]),
+        st.none() | st.floats(), st.none() | st.floats(), st.none() | st.floats(),
+        st.integers(), st.integers(), st.none() | st.datetimes(),
+    )
+)  # fmt: skip
+def test_quote_builds_what_the_dataclass_builds(values: tuple[Any, ...]) -> None:
+    fast, slow = build_quote(*values), Quote(*values)
+    assert type(fast) is Quote
+    assert all(getattr(fast, f.name) is getattr(slow, f.name) for f in fields(Quote))
+    assert fast == slow or any(v != v for v in values)  # a NaN field is unequal to itself
+    with pytest.raises(FrozenInstanceError):
+        fast.bid = 1.0  # type: ignore[misc]
+
+
+def test_the_market_quotes_are_ordinary_quotes() -> None:
+    for q in cycle(SyntheticMarket(3), NOW)[:4]:
+        assert q == Quote(*(getattr(q, f.name) for f in fields(Quote)))
+        assert hash(q) == hash(Quote(*(getattr(q, f.name) for f in fields(Quote))))
 
 
 def test_one_cycle_has_672_quotes_in_order() -> None:
