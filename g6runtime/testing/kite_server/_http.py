@@ -95,12 +95,14 @@ class KiteHandler(BaseHTTPRequestHandler):
     # -- plumbing -----------------------------------------------------------------
 
     def _send(self, endpoint: str, status: int, body: bytes, content_type: str) -> None:
+        # Logged before the answer leaves: a client that has its answer sees it counted
+        # (logged after the write, a test reading the counts raced the handler thread).
+        self.server.kite.log.answer(endpoint, status)
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
-        self.server.kite.log.answer(endpoint, status)
 
     def _json(self, endpoint: str, status: int, payload: Mapping[str, Any]) -> None:
         self._send(endpoint, status, json.dumps(payload).encode(), "application/json")
