@@ -15,11 +15,12 @@ therefore runs this protocol, under the tree's writer lock (``flock`` on the
    half kept; a crash during the rollback leaves the journal for the next run;
 2. *plan*: ``stat`` each target file and read its last row (cached per process: by the
    size this sink's own append left, then by size and mtime; a file of any other size
-   has its last row read again). A row whose timestamp is not later than the last row of its file is not
-   appended, counted in ``WriteStats.skipped`` by reason (``duplicate``: the same
-   timestamp, ``out_of_order``: an earlier one); when an index's overview row is not
-   appended, neither are that index's option rows of the cycle (re-running an interval
-   adds nothing, and no file is back-filled behind the rest of the tree). A file whose
+   has its last row read again). A row whose timestamp is not later than the last row
+   of its file is not appended, counted in ``WriteStats.skipped`` by reason
+   (``duplicate``: the same timestamp, ``out_of_order``: an earlier one); when an
+   index's overview row is not appended, neither are that index's option rows of the
+   cycle (re-running an interval adds nothing, and no file is back-filled behind the
+   rest of the tree). A file whose
    header is not the G6 header, or that ends in a torn line, is refused before anything
    is written;
 3. *journal*: the list of files to append with each one's size before (``-1``: the cycle
