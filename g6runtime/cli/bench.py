@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from typing import Any
 
 from . import argtypes
 from .common import add_common, settings
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "bench",
-        help="measure import and cycle latency",
-        description="Measure `import g6runtime` in fresh interpreters and full cycles of the "
-        "configured universe (CSV and metrics included) in a temporary folder.",
+def configure(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``g6 bench`` (its one-line help is in main.SUBCOMMANDS)."""
+    p.description = (
+        "Measure `import g6runtime` in fresh interpreters and full cycles of the "
+        "configured universe (CSV and metrics included) in a temporary folder."
     )
     p.add_argument(
         "--repeat",

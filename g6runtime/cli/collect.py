@@ -13,7 +13,7 @@ import json
 import logging
 import time
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, StorageError
 from . import argtypes
@@ -28,14 +28,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("g6runtime.collect")
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "collect",
-        help="the live loop on the real clock",
-        description="Collect one cycle per interval on the real clock while the market is "
+def configure(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``g6 collect`` (its one-line help is in main.SUBCOMMANDS)."""
+    p.description = (
+        "Collect one cycle per interval on the real clock while the market is "
         "open (09:15-15:30 Asia/Kolkata), serving /metrics, until SIGTERM/SIGINT (the cycle "
         "in progress finishes, every output is flushed, exit 0). SIGHUP checks the config "
-        "file and logs what changed; a restart applies it.",
+        "file and logs what changed; a restart applies it."
     )
     p.add_argument(
         "--provider",

@@ -27,8 +27,8 @@ _HELP = {
 }
 
 
-def register(sub: Any) -> None:
-    parser = sub.add_parser("config", help="show or check the effective configuration")
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``g6 config`` (its one-line help is in main.SUBCOMMANDS)."""
     actions = parser.add_subparsers(dest="action", required=True, metavar="{show,check}")
     for name, text in _HELP.items():
         p = actions.add_parser(name, help=text, description=text)

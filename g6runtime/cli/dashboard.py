@@ -10,15 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from ..errors import StorageError
 from .common import add_logging, check_output_file
 
 
-def register(sub: Any) -> None:
-    text = "print the Grafana dashboard JSON generated from the metrics spec"
-    p = sub.add_parser("dashboard", help=text, description=text[0].upper() + text[1:] + ".")
+def configure(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``g6 dashboard`` (its one-line help is in main.SUBCOMMANDS)."""
+    p.description = "Print the Grafana dashboard JSON generated from the metrics spec."
     p.add_argument(
         "--output",
         type=Path,

@@ -5,17 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Any
 
 from .common import add_common
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "integrity",
-        help="verify the panels (and a CSV tree) against their contracts",
-        description="Verify panel hashes (and signatures when a key is set) against the "
-        "manifest; with --csv-dir also the CSV tree. Exit 1 on any problem.",
+def configure(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``g6 integrity`` (its one-line help is in main.SUBCOMMANDS)."""
+    p.description = (
+        "Verify panel hashes (and signatures when a key is set) against the "
+        "manifest; with --csv-dir also the CSV tree. Exit 1 on any problem."
     )
     p.add_argument(
         "--panels-dir",

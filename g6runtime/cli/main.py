@@ -13,36 +13,29 @@ import logging
 import os
 import select
 import sys
-from collections.abc import Callable, Sequence
-from typing import NoReturn
+from collections.abc import Callable, Collection, Sequence
+from importlib import import_module
+from typing import Final, NoReturn
 
 from ..errors import G6Error, UsageError
-from . import (
-    bench,
-    collect,
-    config,
-    dashboard,
-    integrity,
-    retention,
-    simulate,
-    summary,
-    token,
-    version,
-)
+from . import version
 
-# Each module has ``register(sub)``, which adds its parser with ``set_defaults(func=...)``.
-SUBCOMMANDS = (
-    simulate,
-    collect,
-    summary,
-    integrity,
-    retention,
-    bench,
-    version,
-    config,
-    token,
-    dashboard,
-)
+# The subcommands, in the order `g6 --help` lists them, with their one-line help. The
+# module of the same name in this package configures each one's parser
+# (``configure(parser)``, which ends with ``set_defaults(func=...)``); it is imported
+# only for the subcommand that runs, so no command pays for the others' imports.
+SUBCOMMANDS: Final[dict[str, str]] = {
+    "simulate": "run cycles against the synthetic market on a simulated clock",
+    "collect": "the live loop on the real clock",
+    "summary": "show the panels in the terminal",
+    "integrity": "verify the panels (and a CSV tree) against their contracts",
+    "retention": "report or remove CSV day-files (and Influx points) past their age",
+    "bench": "measure import and cycle latency",
+    "version": "print versions",
+    "config": "show or check the effective configuration",
+    "token": "the Kite access token: status or login",
+    "dashboard": "print the Grafana dashboard JSON generated from the metrics spec",
+}
 CLOSED_STDOUT = 141
 
 log = logging.getLogger("g6runtime")
@@ -53,15 +46,26 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message} (see '{self.prog} --help')")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: Collection[str] | None = None) -> argparse.ArgumentParser:
+    """The ``g6`` parser; ``only``: the subcommands whose arguments are configured (the
+    others are listed with their help but take none); None: every one of them."""
     parser = _Parser(prog="g6", description="G6 options-data runtime")
     parser.add_argument(
         "--version", action="version", version=version.text(), help="print versions and exit"
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    for module in SUBCOMMANDS:
-        module.register(sub)
+    for name, text in SUBCOMMANDS.items():
+        p = sub.add_parser(name, help=text)
+        if only is None or name in only:
+            import_module(f"{__package__}.{name}").configure(p)
     return parser
+
+
+def command_of(argv: Sequence[str]) -> str | None:
+    """The subcommand ``argv`` names (its first word; ``g6`` has no option that takes a
+    value), or None: ``--version``, ``--help``, nothing, or a word that is not one."""
+    first = next((a for a in argv if not a.startswith("-")), None)
+    return first if first in SUBCOMMANDS else None
 
 
 def _stdout_gone() -> bool:
@@ -94,7 +98,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     try:
         _logging(0, 0, "text")  # G6_LOG_LEVEL alone, until the flags are parsed
-        args = build_parser().parse_args(args_list)
+        command = command_of(args_list)
+        args = build_parser(() if command is None else (command,)).parse_args(args_list)
         _logging(args.verbose, args.quiet, args.log_format)
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)

@@ -43,10 +43,8 @@ def _clock() -> datetime:
     return datetime.now(IST)
 
 
-def register(sub: Any) -> None:
-    parser = sub.add_parser(
-        "retention", help="report or remove CSV day-files (and Influx points) past their age"
-    )
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``g6 retention`` (its one-line help is in main.SUBCOMMANDS)."""
     actions = parser.add_subparsers(dest="action", required=True, metavar="{scan,prune}")
     for name, text in _HELP.items():
         p = actions.add_parser(name, help=text, description=text)

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, StorageError
 from ..resilience.fault_syntax import SYNTAX
@@ -21,14 +21,13 @@ if TYPE_CHECKING:
     from ..resilience.fault_spec import FaultSpec
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "simulate",
-        help="run cycles against the synthetic market on a simulated clock",
-        description="Run N collection cycles against the deterministic synthetic market on a "
+def configure(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``g6 simulate`` (its one-line help is in main.SUBCOMMANDS)."""
+    p.description = (
+        "Run N collection cycles against the deterministic synthetic market on a "
         "simulated clock (no waiting), writing CSV and panels. The clock steps over nights, "
         "weekends and exchange holidays unless --ignore-market-hours. Same seed and start "
-        "into an empty folder give byte-identical CSV.",
+        "into an empty folder give byte-identical CSV."
     )
     p.add_argument(
         "--cycles", type=argtypes.positive_int, default=1, help="cycles to run (default: 1)"

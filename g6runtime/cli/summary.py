@@ -8,7 +8,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TextIO
 
 from ..errors import ConfigError
 from . import argtypes
@@ -16,12 +16,9 @@ from .common import add_common
 from .integrity import panels_folder_and_key
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "summary",
-        help="show the panels in the terminal",
-        description="Show the JSON panels, their integrity and staleness to a person.",
-    )
+def configure(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``g6 summary`` (its one-line help is in main.SUBCOMMANDS)."""
+    p.description = "Show the JSON panels, their integrity and staleness to a person."
     p.add_argument(
         "--panels-dir",
         type=Path,

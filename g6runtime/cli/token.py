@@ -14,7 +14,6 @@ import argparse
 import json
 import logging
 from datetime import datetime
-from typing import Any
 
 from . import argtypes
 from .common import add_common, settings
@@ -27,8 +26,8 @@ _HELP = {
 }
 
 
-def register(sub: Any) -> None:
-    parser = sub.add_parser("token", help="the Kite access token: status or login")
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``g6 token`` (its one-line help is in main.SUBCOMMANDS)."""
     actions = parser.add_subparsers(dest="action", required=True, metavar="{status,login}")
     status_p = actions.add_parser("status", help=_HELP["status"], description=_HELP["status"])
     status_p.add_argument(

@@ -5,17 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
 
 from .common import add_logging
 
 
-def register(sub: Any) -> None:
-    p = sub.add_parser(
-        "version",
-        help="print versions",
-        description="Print the g6runtime version, the panel schema version and Python's.",
-    )
+def configure(p: argparse.ArgumentParser) -> None:
+    """The arguments of ``g6 version`` (its one-line help is in main.SUBCOMMANDS)."""
+    p.description = "Print the g6runtime version, the panel schema version and Python's."
     p.add_argument("--json", action="store_true", help="print the versions as JSON (default: text)")
     add_logging(p)
     p.set_defaults(func=run)

@@ -258,3 +258,51 @@ def test_every_subcommand_dispatches_through_set_defaults_func() -> None:
             func = parser.get_default("func")
             assert callable(func), path
             assert func.__module__.startswith("g6runtime.cli."), (path, func.__module__)
+
+
+_LOADED = (
+    "import sys\n"
+    "from g6runtime.cli import main\n"
+    "try:\n"
+    "    main(sys.argv[1:])\n"
+    "except SystemExit:\n"
+    "    pass\n"
+    "from g6runtime.cli.main import SUBCOMMANDS\n"
+    "print(' '.join(sorted(n for n in SUBCOMMANDS if f'g6runtime.cli.{n}' in sys.modules)))\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "loaded"),
+    [
+        (("--version",), "version"),  # main imports it for the --version text
+        (("--help",), "version"),
+        (("integrity", "--panels-dir", "nowhere"), "integrity version"),
+        (("nonsense",), "version"),
+    ],
+)
+def test_a_command_imports_only_its_own_subcommand_module(
+    argv: tuple[str, ...], loaded: str, tmp_path: Path
+) -> None:
+    run = subprocess.run(
+        [sys.executable, "-c", _LOADED, *argv],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=clean_env(),
+        timeout=60,
+    )
+    assert run.stdout.splitlines()[-1] == loaded, run.stderr
+
+
+def test_the_help_of_g6_lists_every_subcommand_with_its_help(tmp_path: Path) -> None:
+    from g6runtime.cli.main import SUBCOMMANDS
+
+    run = run_g6("--help", cwd=tmp_path)
+    assert run.returncode == 0
+    words = " ".join(run.stdout.split())  # argparse wraps the help column
+    for name, text in SUBCOMMANDS.items():
+        assert f" {name} {text} " in words, name
+    assert set(SUBCOMMANDS) == {p.stem for p in (PACKAGE / "cli").glob("*.py")} - {
+        "__init__", "main", "common", "argtypes", "cycles", "signals"
+    }  # fmt: skip
