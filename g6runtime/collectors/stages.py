@@ -216,6 +216,15 @@ def validate_quote(q: Quote, tag: str, issues: list[QualityIssue]) -> Leg:
     A NaN or infinite bid/ask counts as missing; negative volume or OI as negative.
     """
     bid, ask, last, volume, oi = q.bid, q.ask, q.last, q.volume, q.oi
+    if (  # the usual quote, in one test: nothing negative, both sides finite, not crossed
+        bid is not None
+        and ask is not None
+        and 0.0 < bid <= ask < math.inf
+        and volume >= 0
+        and oi >= 0
+        and (last is None or last >= 0)
+    ):
+        return Leg((bid + ask) / 2.0, volume, oi)
     if (
         (bid is not None and bid < 0)
         or (ask is not None and ask < 0)

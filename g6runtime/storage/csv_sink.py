@@ -45,6 +45,7 @@ import logging
 import os
 import resource
 import weakref
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -79,11 +80,6 @@ class WriteStats:
     rolled_back: Rollback | None = None
     #: the cycle's CSV lines, every row's (written or skipped): other outputs reuse them
     lines: CycleLines | None = None
-
-    def count(self, index: str, created: bool) -> None:
-        self.rows_by_index[index] = self.rows_by_index.get(index, 0) + 1
-        if created:
-            self.files_by_index[index] = self.files_by_index.get(index, 0) + 1
 
     def skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
@@ -147,8 +143,8 @@ class CsvSink:
                 self._commit(appends)
         finally:
             os.close(lock_fd)
-        for a in appends:
-            stats.count(a.symbol, a.size <= 0)
+        stats.rows_by_index = dict(Counter(a.symbol for a in appends))
+        stats.files_by_index = dict(Counter(a.symbol for a in appends if a.size <= 0))
         stats.rows = sum(stats.rows_by_index.values())
         stats.files_created = sum(stats.files_by_index.values())
         return stats
