@@ -58,27 +58,45 @@ _OPTION_NUMBERS = ",".join(["%.2f", "%d", "%d", "%.2f", "%.2f", "%.2f", "%d", "%
 _OPTION_NUMBERS += ",%.6f" * 12 + "\n"
 
 
+# The row's head (its first five cells) and numbers in one %-format, the cells around tp
+# taken in one call each.
+_OPTION_LINE = "%s" + _OPTION_NUMBERS
+_FIRST = attrgetter("index_price", "atm", "strike", "ce", "pe")
+_REST = attrgetter(
+    "ce_vol", "pe_vol", "ce_oi", "pe_oi", "ce_iv", "pe_iv", "ce_delta", "pe_delta",
+    "ce_gamma", "pe_gamma", "ce_theta", "pe_theta", "ce_vega", "pe_vega", "ce_rho", "pe_rho",
+)  # fmt: skip
+
+
 def option_line(row: OptionRow, ts: str | None = None, head: str | None = None) -> str:
     """The row's CSV line; ``head``: its first five cells with their commas, when known
     (cycle_lines builds them once per chain)."""
-    # tp from the two cells as written (2 places), so tp == ce + pe holds in the file.
-    ce, pe = row.ce, row.pe
-    tp = None if ce is None or pe is None else round(ce, 2) + round(pe, 2)
     if head is None:
         head = f"{ts or stamp(row.timestamp)},{row.index},{row.expiry_tag},"
         head += f"{row.expiry_date.isoformat()},{fmt_offset(row.offset)},"
+    return _usual_line(row, head) or _option_line_cells(row, ts)
+
+
+def _usual_line(row: OptionRow, head: str) -> str | None:
+    """The line in one %-format; None when a cell is None, NaN, infinite or a negative
+    zero (the cell-by-cell path writes those)."""
+    # tp from the two cells as written (2 places), so tp == ce + pe holds in the file.
+    ce, pe = row.ce, row.pe
+    if ce is None or pe is None:
+        return None
     try:
-        numbers = "," + _OPTION_NUMBERS % (
-            row.index_price, row.atm, row.strike, ce, pe, tp,
-            row.ce_vol, row.pe_vol, row.ce_oi, row.pe_oi,
-            row.ce_iv, row.pe_iv, row.ce_delta, row.pe_delta, row.ce_gamma, row.pe_gamma,
-            row.ce_theta, row.pe_theta, row.ce_vega, row.pe_vega, row.ce_rho, row.pe_rho,
-        )  # fmt: skip
+        line: str = _OPTION_LINE % (head, *_FIRST(row), round(ce, 2) + round(pe, 2), *_REST(row))
     except TypeError:  # a None cell
-        return _option_line_cells(row, ts, tp)
-    if "n" in numbers or (",-0.00" in numbers and _negative_zero(numbers)):  # nan, inf; -0
-        return _option_line_cells(row, ts, tp)
-    return head + numbers[1:]
+        return None
+    start = len(head)
+    if (
+        line.find("n", start) >= 0
+        or (  # nan, inf; -0
+            line.find(",-0.00", start - 1) >= 0 and _negative_zero(line[start - 1 :])
+        )
+    ):
+        return None
+    return line
 
 
 def _negative_zero(cells: str) -> bool:
@@ -86,7 +104,9 @@ def _negative_zero(cells: str) -> bool:
     return any(z in cells for z in (",-0.00,", ",-0.00\n", ",-0.000000,", ",-0.000000\n"))
 
 
-def _option_line_cells(row: OptionRow, ts: str | None, tp: float | None) -> str:
+def _option_line_cells(row: OptionRow, ts: str | None) -> str:
+    ce, pe = row.ce, row.pe
+    tp = None if ce is None or pe is None else round(ce, 2) + round(pe, 2)
     cells = [
         ts or stamp(row.timestamp),
         row.index,
@@ -171,29 +191,5 @@ def cycle_lines(options: Sequence[OptionRow], overview: Sequence[OverviewRow]) -
         if offset is None:
             offset = offsets[row.offset] = f"{fmt_offset(row.offset)},"
         head = prefix + offset
-        ce, pe = row.ce, row.pe
-        if ce is None or pe is None:
-            out.append(option_line(row, head=head))
-            continue
-        try:
-            line = _OPTION_LINE % (head, *_FIRST(row), round(ce, 2) + round(pe, 2), *_REST(row))
-        except TypeError:  # a None cell
-            out.append(option_line(row, head=head))
-            continue
-        start = len(head)
-        if line.find("n", start) >= 0 or (
-            line.find(",-0.00", start - 1) >= 0 and _negative_zero(line[start - 1 :])
-        ):
-            line = option_line(row, head=head)  # nan, inf; -0
-        out.append(line)
+        out.append(_usual_line(row, head) or _option_line_cells(row, None))
     return CycleLines(tuple(out), tuple(overview_line(o) for o in overview))
-
-
-# cycle_lines' one %-format: the row's head (its first five cells) and _OPTION_NUMBERS,
-# the cells around tp taken in one call each.
-_OPTION_LINE = "%s" + _OPTION_NUMBERS
-_FIRST = attrgetter("index_price", "atm", "strike", "ce", "pe")
-_REST = attrgetter(
-    "ce_vol", "pe_vol", "ce_oi", "pe_oi", "ce_iv", "pe_iv", "ce_delta", "pe_delta",
-    "ce_gamma", "pe_gamma", "ce_theta", "pe_theta", "ce_vega", "pe_vega", "ce_rho", "pe_rho",
-)  # fmt: skip

@@ -20,9 +20,8 @@ therefore runs this protocol, under the tree's writer lock (``flock`` on the
    (``duplicate``: the same timestamp, ``out_of_order``: an earlier one); when an
    index's overview row is not appended, neither are that index's option rows of the
    cycle (re-running an interval adds nothing, and no file is back-filled behind the
-   rest of the tree). A file whose
-   header is not the G6 header, or that ends in a torn line, is refused before anything
-   is written;
+   rest of the tree). A file whose header is not the G6 header, or that ends in a torn
+   line, is refused before anything is written;
 3. *journal*: the list of files to append with each one's size before (``-1``: the cycle
    creates it) is written to a temporary file and renamed to ``.g6_csv_journal``
    (whole or absent);
