@@ -23,6 +23,7 @@ F64 = NDArray[np.float64]
 Bool = NDArray[np.bool_]
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
 _AT_INTRINSIC = c.AT_INTRINSIC_ULPS * 2.0**-52
 
 
@@ -69,6 +70,16 @@ def normalised_vega(a: F64, s: F64) -> F64:
     """Vectorised :func:`g6runtime.analytics.iv.normalised_vega`."""
     x = a / s
     return _INV_SQRT_2PI * np.exp(-0.5 * x * x - 0.125 * s * s)
+
+
+def corrado_miller(a: F64, beta: F64) -> F64:
+    """Vectorised :func:`g6runtime.analytics.iv.corrado_miller`."""
+    up, down = np.exp(0.5 * a), np.exp(-0.5 * a)
+    d = up - down
+    m = beta - 0.5 * d
+    root = np.sqrt(np.maximum(m * m - d * d * (1.0 / math.pi), 0.0))
+    guess: F64 = _SQRT_2PI / (up + down) * (m + root)
+    return guess
 
 
 def _proposal(lower: Bool, s: F64, b: F64, vega: F64, beta: F64) -> F64:
@@ -129,6 +140,11 @@ def _solve(
     ids = np.flatnonzero(reason == c.CODE[c.NO_CONVERGENCE])
     a, beta, sqrt_t, s, b, lower = a[ids], beta[ids], sqrt_t[ids], s[ids], b[ids], lower[ids]
     lo, hi = np.where(lower, s_lo[ids], s), np.where(lower, s, s_hi[ids])
+    guess = corrado_miller(a, beta)
+    start = (lo < guess) & (guess < hi)
+    if start.any():
+        s = np.where(start, guess, s)
+        b = np.where(start, normalised_price(a, s), b)
     s_tol = tol * sqrt_t
     prev = np.full(ids.size, np.inf)
     iters[ids] = max_iter

@@ -17,7 +17,9 @@ Method (shared with :func:`g6runtime.analytics.vector.iv_vec`):
 3. Bracket: the root lies in ``[SIGMA_MIN, SIGMA_MAX]`` (else ``below_min_vol`` /
    ``above_max_vol``). ``b`` is convex below its inflection point
    ``s* = √(2|a|)`` and concave above it; the side of ``s*`` holding the root is the
-   starting bracket, and ``s*`` (clipped to the bounds) the starting point.
+   starting bracket. The starting point is the Corrado-Miller approximation (close
+   near the money: two or three Newton steps from it converge) when it lies inside
+   that bracket, else ``s*`` (clipped to the bounds).
 4. Safeguarded Newton-Raphson: above ``s*`` plain Newton on ``b(s) - β``; below it
    Newton on ``ln b(s) - ln β`` in the variable ``1/s²`` (nearly linear in the deep
    wings, where plain Newton crawls). Every evaluation tightens the bracket; a step
@@ -43,12 +45,14 @@ __all__ = [
     "SIGMA_MAX",
     "SIGMA_MIN",
     "IVResult",
+    "corrado_miller",
     "implied_vol",
     "normalised_price",
     "normalised_vega",
 ]
 
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_2PI = math.sqrt(2.0 * math.pi)
 _AT_INTRINSIC = c.AT_INTRINSIC_ULPS * 2.0**-52
 
 
@@ -72,6 +76,20 @@ def normalised_vega(a: float, s: float) -> float:
     """``db/ds`` of :func:`normalised_price`."""
     x = a / s
     return _INV_SQRT_2PI * math.exp(-0.5 * x * x - 0.125 * s * s)
+
+
+def corrado_miller(a: float, beta: float) -> float:
+    """The Corrado-Miller (1996) estimate of ``s`` with ``b(s) = β``, in the normalised form.
+
+    With forward and strike divided by ``√(FK)`` (``e^(a/2)`` and ``e^(-a/2)``) and the
+    call by it (``β``): ``s ≈ √(2π)/(F+K)·(m + √(max(m² - (F-K)²/π, 0)))``,
+    ``m = β - (F-K)/2``. A starting point only: poor in the deep wings.
+    """
+    up, down = math.exp(0.5 * a), math.exp(-0.5 * a)
+    d = up - down
+    m = beta - 0.5 * d
+    root = math.sqrt(max(m * m - d * d * (1.0 / math.pi), 0.0))
+    return _SQRT_2PI / (up + down) * (m + root)
 
 
 def _fail(reason: str, iterations: int = 0) -> IVResult:
@@ -133,6 +151,10 @@ def _solve(a: float, beta: float, sqrt_t: float, tol: float, max_iter: int) -> I
     if not lower and beta > normalised_price(a, s_hi):
         return _fail(c.ABOVE_MAX_VOL)
     lo, hi = (s_lo, s) if lower else (s, s_hi)
+    guess = corrado_miller(a, beta)
+    if lo < guess < hi:
+        s = guess
+        b = normalised_price(a, s)
     s_tol = tol * sqrt_t
     prev_step = math.inf
     for it in range(1, max_iter + 1):

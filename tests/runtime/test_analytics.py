@@ -15,8 +15,9 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from g6runtime.analytics import _common as c
+from g6runtime.analytics._iv_vec import corrado_miller as corrado_miller_vec
 from g6runtime.analytics.black_scholes import Greeks, bs_price, greeks
-from g6runtime.analytics.iv import IVResult, implied_vol
+from g6runtime.analytics.iv import IVResult, corrado_miller, implied_vol, normalised_price
 from g6runtime.analytics.time import MIN_YEAR_FRACTION, year_fraction_to_expiry
 from g6runtime.analytics.vector import GREEK_NAMES, greeks_vec, iv_vec, price_vec
 
@@ -115,6 +116,38 @@ def test_iv_round_trip_over_grid_scalar_and_vector() -> None:
         assert res.success and res.reason == "ok" and res.iv is not None
         assert abs(res.iv - sigma[i]) < 1e-6
         assert res.iterations == batch.iterations[i] <= 100
+
+
+def test_near_the_money_solves_start_from_corrado_miller_and_take_few_iterations() -> None:
+    # Started from the inflection point s*, these took a median of 5-6 iterations (max 8).
+    rng = np.random.default_rng(1)
+    n = 4000
+    strike = SPOT * np.exp(rng.uniform(-0.05, 0.05, n))
+    t, sigma = rng.uniform(2 / 365, 0.5, n), rng.uniform(0.08, 0.6, n)
+    call = rng.random(n) < 0.5
+    batch = iv_vec(
+        price_vec(call, SPOT, strike, t, RATE, DIV, sigma), call, SPOT, strike, t, RATE, DIV
+    )
+    assert batch.success.all() and np.abs(batch.iv - sigma).max() < 1e-6
+    assert np.median(batch.iterations) <= 3 and batch.iterations.max() <= 5
+
+
+@given(
+    st.floats(-3.0, 0.0),
+    st.floats(1e-4, 3.0),
+)
+def test_property_corrado_miller_scalar_and_vector_agree_and_start_close_at_the_money(
+    a: float, s: float
+) -> None:
+    beta = normalised_price(a, s)
+    assume(beta > 0.0)
+    guess = corrado_miller(a, beta)
+    assert math.isfinite(guess) and guess >= 0.0
+    assert float(corrado_miller_vec(np.array([a]), np.array([beta]))[0]) == pytest.approx(
+        guess, rel=1e-12, abs=1e-300
+    )
+    if abs(a) < 0.01 * s and s < 0.5:  # near the money: within 1 % of the root
+        assert guess == pytest.approx(s, rel=1e-2)
 
 
 def test_hull_iv_recovers_sigma() -> None:
