@@ -17,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from g6runtime.analytics.black_scholes import bs_price
 from g6runtime.analytics.iv import implied_vol
 from g6runtime.analytics.time import year_fraction_to_expiry
 from g6runtime.market import (
@@ -299,6 +300,22 @@ def test_quotes_are_sane(now: datetime) -> None:
             assert all(is_tick(p) for p in (quote.bid, quote.ask, quote.last))
             assert quote.volume >= 0 and quote.oi > 0
             assert quote.as_of == now.replace(microsecond=0)
+
+
+def test_quotes_bracket_the_black_scholes_price_at_the_model_volatility() -> None:
+    # The synthetic market writes Black-Scholes out inline: it must be bs_price's value.
+    r, q = 0.065, 0.012
+    for seed, now in ((3, NOW), (5, datetime(2026, 12, 31, 14, 0, tzinfo=IST))):
+        market = SyntheticMarket(seed, r=r, q=q)
+        for index in market.indices:
+            spot = market.spot(index, now)
+            for expiry in market.expiries(index, now):
+                t = year_fraction_to_expiry(now, expiry)
+                for quote in market.option_quotes(index, expiry, ladder(market, index, now), now):
+                    sigma = market.volatility(index, expiry, quote.strike, now)
+                    fair = bs_price(quote.kind == "CE", spot, quote.strike, t, r, q, sigma)
+                    assert quote.bid is not None and quote.ask is not None
+                    assert quote.bid - 1e-6 <= fair <= quote.ask + 1e-6, (quote, fair)
 
 
 def test_put_call_parity_holds_from_mids() -> None:
