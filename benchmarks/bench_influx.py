@@ -4,13 +4,16 @@ throughput against curl posting the same line protocol (the server's limit).
   python benchmarks/bench_influx.py [--rounds 15] [--cycles 20] [--replay-cycles 100]
 
 1. Cycle wall time of the default universe (CSV and metrics included), the
-   sink off and on, alternating rounds in one process each (``Runtime.from_settings``),
-   the cycles ``--pace`` seconds apart (default 0.25 s, 240 times the default interval's
-   rate): a cycle runs once per interval, and the sender posts its points in a few
-   milliseconds after it. Target: on/off median wall <= 1.10 (minimum CPU per cycle
-   quoted beside it). The same back to back (the sender's post and influxd's ingest
-   then overlap the next cycle on the same two cores, which no deployment does) is
-   quoted, not judged.
+   sink off and on: each round starts one worker process per side
+   (``Runtime.from_settings``, a fresh CSV folder and spool) and alternates them cycle
+   by cycle, so both sides see the machine's speed of the same moment (it drifts by
+   tens of percent over seconds here). Each side's cycles are ``--pace`` seconds apart
+   (default 0.25 s, 240 times the default interval's rate), the other side's cycle half
+   way between: a cycle runs once per interval, and the sender posts its points in a
+   few milliseconds after it. Target: on/off median wall <= 1.10 (minimum CPU per
+   cycle quoted beside it). The same back to back, one side after the other in this
+   process (the sender's post and influxd's ingest then overlap the next cycle on the
+   same two cores, which no deployment does) is quoted, not judged.
 2. Replay: a spool of ``--replay-cycles`` cycles' points drained by the sink's sender
    (gzip, up to batch_points per request) into a fresh database, alternating with
    ``curl --data-binary @file`` posting the same points as one file into another fresh
@@ -21,6 +24,8 @@ Needs ``influxd`` and ``curl`` on PATH; exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -48,11 +53,9 @@ REPLAY_TARGET = 0.8
 START = datetime(2026, 11, 26, 9, 15, tzinfo=IST)
 
 
-def cycles(
-    settings: Settings, n: int, offset: int, pace: float = 0.0
-) -> tuple[list[float], list[float]]:
-    """Wall and CPU seconds of ``n`` cycles after one warm-up (sink drained at close),
-    ``pace`` seconds apart (0: back to back)."""
+def cycles(settings: Settings, n: int, offset: int) -> tuple[list[float], list[float]]:
+    """Wall and CPU seconds of ``n`` cycles back to back after one warm-up (sink drained
+    at close)."""
     rt = Runtime.from_settings(settings, outputs=("csv", "influx", "metrics"))
     base = START + timedelta(days=offset)
     rt.cycle(0, base)
@@ -64,10 +67,73 @@ def cycles(
         cpus.append(time.process_time() - c0)
         if out.failed_outputs:
             raise SystemExit(f"bench_influx: {out.storage_error}")
-        if pace:
-            time.sleep(pace)
     rt.close()
     return walls, cpus
+
+
+def worker(side: str, folder: Path, url: str, offset: int) -> int:
+    """One side of a paced round: a cycle for each line on stdin, its figures on stdout."""
+    settings = replace(Settings(), csv_dir=folder / "csv")
+    outputs: tuple[str, ...] = ("csv", "metrics")
+    if side == "on":
+        influx = InfluxSettings(enabled=True, url=url, spool_dir=folder / "spool")
+        settings = replace(settings, influx=influx)
+        outputs = ("csv", "influx", "metrics")
+    rt = Runtime.from_settings(settings, outputs=outputs)
+    base = START + timedelta(days=offset)
+    rt.cycle(0, base)
+    print("ready", flush=True)
+    for i, _ in enumerate(sys.stdin):
+        c0, t0 = time.process_time(), time.perf_counter()
+        out = rt.cycle(i + 1, base + timedelta(minutes=i + 1))
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        if out.failed_outputs:
+            raise SystemExit(f"bench_influx: {out.storage_error}")
+        print(json.dumps([wall, cpu]), flush=True)
+    rt.close()
+    return 0
+
+
+def paced_round(
+    base: Path, url: str, n: int, offset: int, pace: float, first: str
+) -> dict[str, tuple[list[float], list[float]]]:
+    """One round: an off and an on worker, alternating cycle by cycle (``first`` first)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = {}
+    for side in ("off", "on"):
+        cmd = [sys.executable, __file__, "--worker", side, str(base / f"{side}{offset}")]
+        procs[side] = subprocess.Popen(
+            [*cmd, url, str(offset)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+            text=True,
+        )  # fmt: skip
+    order = [first, "on" if first == "off" else "off"]
+    out: dict[str, tuple[list[float], list[float]]] = {side: ([], []) for side in order}
+    try:
+        for side in order:
+            assert procs[side].stdout is not None
+            if procs[side].stdout.readline().strip() != "ready":
+                raise SystemExit(f"bench_influx: the {side} worker did not start")
+        for _ in range(n):
+            for side in order:
+                proc = procs[side]
+                assert proc.stdin is not None and proc.stdout is not None
+                proc.stdin.write("cycle\n")
+                proc.stdin.flush()
+                reply = proc.stdout.readline()
+                if not reply:
+                    raise SystemExit(f"bench_influx: the {side} worker stopped")
+                wall, cpu = json.loads(reply)
+                out[side][0].append(wall)
+                out[side][1].append(cpu)
+                time.sleep(pace / 2)
+    finally:
+        for proc in procs.values():
+            assert proc.stdin is not None
+            proc.stdin.close()
+        for side, proc in procs.items():
+            if proc.wait(60) != 0:
+                raise SystemExit(f"bench_influx: the {side} worker failed")
+    return out
 
 
 def spool_of(folder: Path, n: int) -> tuple[int, bytes]:
@@ -118,6 +184,9 @@ def curl(server: InfluxServer, body_file: Path, db: str) -> float:
 
 
 def main() -> int:
+    if sys.argv[1:2] == ["--worker"]:
+        side, folder, url, offset = sys.argv[2:6]
+        return worker(side, Path(folder), url, int(offset))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--cycles", type=int, default=20)
@@ -146,18 +215,23 @@ def run(args: argparse.Namespace, base: Path, server: InfluxServer) -> int:
     walls: dict[str, list[float]] = {"off": [], "on": [], "off b2b": [], "on b2b": []}
     cpus: dict[str, list[float]] = {k: [] for k in walls}
     for r in range(args.rounds):
+        first = "off" if r % 2 == 0 else "on"
+        paced = paced_round(base / "paced", server.url, args.cycles, r, args.pace, first)
+        for name, (w, c) in paced.items():
+            walls[name] += w
+            cpus[name] += c
         order = [("off", off), ("on", on)] if r % 2 == 0 else [("on", on), ("off", off)]
         for name, settings in order:
-            for suffix, pace in (("", args.pace), (" b2b", 0.0)):
-                w, c = cycles(settings, args.cycles, offset=r, pace=pace)
-                walls[name + suffix] += w
-                cpus[name + suffix] += c
+            w, c = cycles(settings, args.cycles, offset=r)
+            walls[name + " b2b"] += w
+            cpus[name + " b2b"] += c
     med = {k: statistics.median(v) * 1e3 for k, v in walls.items()}
     cpu_min = {k: min(v) * 1e3 for k, v in cpus.items()}
     cycle_ratio = med["on"] / med["off"]
     print(
         f"{args.rounds} alternating rounds x {args.cycles} cycles of the default universe, "
-        f"{args.pace:g} s apart (and back to back, quoted)"
+        f"{args.pace:g} s apart, the sides alternating cycle by cycle (and back to back, "
+        "quoted)"
     )
     for k in walls:
         print(f"  sink {k:<7}: median wall {med[k]:7.2f} ms, min CPU {cpu_min[k]:7.2f} ms")

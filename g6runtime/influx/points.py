@@ -109,14 +109,22 @@ def _unusual(text: str) -> bool:
     return ",," in text or ",\n" in text or not text.endswith("\n")
 
 
-def option_points(lines: Sequence[str], seconds: int) -> list[str]:
-    """The points of option CSV ``lines`` of one second, in order (each as option_point)."""
-    text = "".join(lines)
-    if not _unusual(text):
-        return _usual_run(text, lines, seconds)
+def option_points(
+    lines: Sequence[str], seconds: int, cell_by_cell: Sequence[int] | None = None
+) -> list[str]:
+    """The points of option CSV ``lines`` of one second, in order (each as option_point).
+
+    ``cell_by_cell``: ``CycleLines.cell_by_cell`` (ascending positions of every line that
+    may be unusual) when the lines are a cycle's; None: every line is looked at."""
+    if cell_by_cell is not None:
+        odd = list(cell_by_cell)
+    else:
+        text = "".join(lines)
+        if not _unusual(text):
+            return _usual_run(text, lines, seconds)
+        odd = [i for i, x in enumerate(lines) if ",," in x or ",\n" in x or x[-1:] != "\n"]
     points: list[str] = []
     start = 0
-    odd = [i for i, x in enumerate(lines) if ",," in x or ",\n" in x or x[-1:] != "\n"]
     for i in odd:  # _unusual(x), inline: a function call per line costs as much again
         # the usual lines before it in one format, this one alone
         points += _usual_run("".join(lines[start:i]), lines[start:i], seconds)
@@ -152,7 +160,7 @@ def cycle_points(
         lines = cycle_lines(options, overview)
     stamps = {row.timestamp for row in options}
     if len(stamps) == 1:  # a cycle's rows share its instant
-        yield from option_points(lines.options, int(stamps.pop().timestamp()))
+        yield from option_points(lines.options, int(stamps.pop().timestamp()), lines.cell_by_cell)
     else:
         for row, line in zip(options, lines.options, strict=True):
             yield option_point(line, int(row.timestamp.timestamp()))
