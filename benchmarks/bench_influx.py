@@ -14,7 +14,8 @@ throughput against curl posting the same line protocol (the server's limit).
    cycle quoted beside it). The same back to back, one side after the other in this
    process (the sender's post and influxd's ingest then overlap the next cycle on the
    same two cores, which no deployment does) is quoted, not judged.
-2. Replay: a spool of ``--replay-cycles`` cycles' points drained by the sink's sender
+2. Replay: a spool of ``--replay-cycles`` cycles (CSV segments, as the sink spools them)
+   drained by the sink's sender (building the points)
    (gzip, up to batch_points per request) into a fresh database, alternating with
    ``curl --data-binary @file`` posting the same points as one file into another fresh
    database. Target: sender points/s >= 0.8 x curl's (best of the rounds each).
@@ -41,11 +42,11 @@ sys.path.insert(0, str(ROOT))
 
 from g6runtime.config import InfluxSettings, Settings  # noqa: E402
 from g6runtime.influx.client import InfluxClient  # noqa: E402
-from g6runtime.influx.points import cycle_points  # noqa: E402
-from g6runtime.influx.sink import Sender, batches  # noqa: E402
+from g6runtime.influx.sink import Sender, batches, segment_body  # noqa: E402
 from g6runtime.influx.spool import Spool  # noqa: E402
 from g6runtime.market.calendar import IST  # noqa: E402
 from g6runtime.runner import Runtime, build_metrics  # noqa: E402
+from g6runtime.storage.csv_format import cycle_lines  # noqa: E402
 from tests.runtime.influx_server import InfluxServer  # noqa: E402
 
 CYCLE_TARGET = 1.10
@@ -137,7 +138,8 @@ def paced_round(
 
 
 def spool_of(folder: Path, n: int) -> tuple[int, bytes]:
-    """A spool of ``n`` cycles' points; also the same points as one body (for curl)."""
+    """A spool of ``n`` cycles' rows as the sink spools them (CSV lines); also their points
+    as one line-protocol body (for curl)."""
     rt = Runtime.from_settings(replace(Settings(), csv_dir=folder / "csv"), outputs=())
     spool = Spool(folder / "spool", 10**10)
     spool.open()
@@ -145,9 +147,11 @@ def spool_of(folder: Path, n: int) -> tuple[int, bytes]:
     points = 0
     for i in range(n):
         out = rt.cycle(i + 1, START + timedelta(minutes=i))
-        for body, count in batches(cycle_points(out.options, out.overview), 5000):
-            spool.append(body, count)
-            whole.append(body)
+        lines = cycle_lines(out.options, out.overview)
+        for body, count in batches((*lines.options, *lines.overview), 5000):
+            segment = spool.append(body, count, "csv")
+            assert segment is not None
+            whole.append(segment_body(spool, segment))
             points += count
     spool.close()
     return points, b"".join(whole)

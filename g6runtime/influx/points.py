@@ -1,5 +1,8 @@
 """A cycle's rows as InfluxDB points: one point per CSV row, built from the CSV line itself.
 
+The sink spools a cycle's CSV lines as they are (:mod:`.sink`); its sender turns them
+into points with :func:`spooled_points` before posting them.
+
 SPEC §2: measurement ``g6_option`` with tags ``index``, ``expiry_tag``, ``expiry_date``,
 ``offset`` and every other column as a field; ``g6_overview`` with tag ``index``. The
 fields are the CSV cells as the CSV sink writes them (one formatting, so a point equals
@@ -11,21 +14,18 @@ overwrites the same point instead of adding one.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from datetime import datetime
 
-from ..storage.csv_format import OPTION_HEADER, OVERVIEW_HEADER, CycleLines, cycle_lines
+from ..storage.csv_format import OPTION_HEADER, OVERVIEW_HEADER
 from .line_protocol import escape_tag_value
-
-if TYPE_CHECKING:
-    from ..collectors.model import OptionRow, OverviewRow
 
 __all__ = [
     "OPTION_MEASUREMENT",
     "OVERVIEW_MEASUREMENT",
-    "cycle_points",
     "option_point",
     "option_points",
+    "spooled_points",
 ]
 
 OPTION_MEASUREMENT = "g6_option"
@@ -102,6 +102,7 @@ def overview_point(line: str, seconds: int) -> str:
 # second is written into the template. The same text as option_point() line by line.
 _RUN_ROW = "%.0s" + _OPTION_TEMPLATE[: -len(" %d")]
 _CELLS = len(OPTION_HEADER.split(","))
+_OVERVIEW_CELLS = len(OVERVIEW_HEADER.split(","))
 
 
 def _unusual(text: str) -> bool:
@@ -109,22 +110,14 @@ def _unusual(text: str) -> bool:
     return ",," in text or ",\n" in text or not text.endswith("\n")
 
 
-def option_points(
-    lines: Sequence[str], seconds: int, cell_by_cell: Sequence[int] | None = None
-) -> list[str]:
-    """The points of option CSV ``lines`` of one second, in order (each as option_point).
-
-    ``cell_by_cell``: ``CycleLines.cell_by_cell`` (ascending positions of every line that
-    may be unusual) when the lines are a cycle's; None: every line is looked at."""
-    if cell_by_cell is not None:
-        odd = list(cell_by_cell)
-    else:
-        text = "".join(lines)
-        if not _unusual(text):
-            return _usual_run(text, lines, seconds)
-        odd = [i for i, x in enumerate(lines) if ",," in x or ",\n" in x or x[-1:] != "\n"]
+def option_points(lines: Sequence[str], seconds: int) -> list[str]:
+    """The points of option CSV ``lines`` of one second, in order (each as option_point)."""
+    text = "".join(lines)
+    if not _unusual(text):
+        return _usual_run(text, lines, seconds)
     points: list[str] = []
     start = 0
+    odd = [i for i, x in enumerate(lines) if ",," in x or ",\n" in x or x[-1:] != "\n"]
     for i in odd:  # _unusual(x), inline: a function call per line costs as much again
         # the usual lines before it in one format, this one alone
         points += _usual_run("".join(lines[start:i]), lines[start:i], seconds)
@@ -149,20 +142,38 @@ def _usual_run(text: str, lines: Sequence[str], seconds: int) -> list[str]:
     return points
 
 
-def cycle_points(
-    options: Sequence[OptionRow],
-    overview: Sequence[OverviewRow],
-    lines: CycleLines | None = None,
-) -> Iterator[str]:
-    """Every point of a cycle, option rows first, from the cycle's CSV ``lines`` (the CSV
-    output's, when it ran; else formatted here the same way)."""
-    if lines is None:
-        lines = cycle_lines(options, overview)
-    stamps = {row.timestamp for row in options}
-    if len(stamps) == 1:  # a cycle's rows share its instant
-        yield from option_points(lines.options, int(stamps.pop().timestamp()), lines.cell_by_cell)
-    else:
-        for row, line in zip(options, lines.options, strict=True):
-            yield option_point(line, int(row.timestamp.timestamp()))
-    for orow, line in zip(overview, lines.overview, strict=True):
-        yield overview_point(line, int(orow.timestamp.timestamp()))
+def spooled_points(text: str) -> list[str]:
+    """The points of CSV ``text`` as the sink spools it: a cycle's option lines, then its
+    overview lines (each line ends in a newline). Each point's second is its line's
+    timestamp cell (ISO 8601 with offset, as the CSV writes it). Raises ValueError for a
+    line that is neither an option nor an overview line."""
+    points: list[str] = []
+    run: list[str] = []  # option lines of one timestamp, formatted together
+    run_ts = ""
+    seconds: dict[str, int] = {}
+
+    def second(ts: str) -> int:
+        value = seconds.get(ts)
+        if value is None:
+            value = seconds[ts] = int(datetime.fromisoformat(ts).timestamp())
+        return value
+
+    for line in text.splitlines(keepends=True):
+        ts = line[: line.find(",")]
+        commas = line.count(",")
+        if commas == _CELLS - 1:
+            if ts != run_ts and run:
+                points += option_points(run, second(run_ts))
+                run = []
+            run_ts = ts
+            run.append(line)
+        elif commas == _OVERVIEW_CELLS - 1:
+            if run:
+                points += option_points(run, second(run_ts))
+                run = []
+            points.append(overview_point(line, second(ts)))
+        else:
+            raise ValueError(f"not a G6 CSV line ({commas + 1} cells): {line[:60]!r}")
+    if run:
+        points += option_points(run, second(run_ts))
+    return points

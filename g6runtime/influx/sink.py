@@ -1,11 +1,14 @@
 """The InfluxDB sink: one output of the cycle pipeline, and the thread that feeds the server.
 
-``InfluxOutput.publish`` turns the cycle's rows into points (one per CSV row), splits
-them at ``batch_points`` and appends each batch to the spool (:mod:`.spool`): once the
-cycle's report is ok, its points are on disk. The cycle never waits for the network.
+``InfluxOutput.publish`` splits the cycle's CSV lines (the CSV output's text, one point
+per row) at ``batch_points`` and appends each batch to the spool (:mod:`.spool`): once
+the cycle's report is ok, its points are on disk. The cycle never waits for the network,
+nor builds the points.
 
-The :class:`Sender` thread posts the oldest segments (several per request, up to
-``batch_points``) and removes them when the server has answered 204. A retryable
+The :class:`Sender` thread builds the points of the oldest segments
+(:func:`.points.spooled_points`), posts them (several segments per request, up to
+``batch_points``) and removes them when the server has answered 204; while the server
+ingests one request, it prepares the next. A retryable
 failure (refused, reset, timed out, 5xx) makes the waiting segments durable (fsync) and
 backs off (0.5 s doubling to 30 s); bad credentials and a missing database back off the
 same way (an operator can fix them; the points wait). A batch the server rejects for
@@ -21,12 +24,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..errors import StorageError
+from ..storage.csv_format import cycle_lines
 from .errors import InfluxAuthError, InfluxDatabaseMissing, InfluxError, InfluxRejected
-from .points import cycle_points
+from .points import spooled_points
 from .spool import Segment, Spool
 
 if TYPE_CHECKING:
@@ -55,16 +59,23 @@ def _reason(exc: InfluxError) -> str:
     return "unavailable"
 
 
-def batches(points: Iterable[str], size: int) -> Iterable[tuple[bytes, int]]:
-    """``(body, points)`` chunks of at most ``size`` points, newline-terminated lines."""
-    chunk: list[str] = []
-    for p in points:
-        chunk.append(p)
-        if len(chunk) == size:
-            yield ("\n".join(chunk) + "\n").encode("utf-8"), len(chunk)
-            chunk = []
-    if chunk:
-        yield ("\n".join(chunk) + "\n").encode("utf-8"), len(chunk)
+def batches(lines: Sequence[str], size: int) -> Iterable[tuple[bytes, int]]:
+    """``(body, lines)`` chunks of at most ``size`` newline-terminated ``lines``."""
+    for start in range(0, len(lines), size):
+        chunk = lines[start : start + size]
+        yield "".join(chunk).encode("utf-8"), len(chunk)
+
+
+def segment_body(spool: Spool, segment: Segment) -> bytes:
+    """The line protocol of one segment (a CSV segment's points built here)."""
+    data = spool.read(segment)
+    if segment.kind == "lp":
+        return data
+    try:
+        points = spooled_points(data.decode("utf-8"))
+    except ValueError as exc:  # UnicodeDecodeError included
+        raise StorageError(f"{segment.path}: not a segment of G6 CSV lines: {exc}") from None
+    return ("\n".join(points) + "\n").encode("utf-8") if points else b""
 
 
 class Sender(threading.Thread):
@@ -92,6 +103,7 @@ class Sender(threading.Thread):
         self._backoff = FIRST_BACKOFF
         self._stopping = False
         self._deadline = float("inf")
+        self._prepared: tuple[tuple[int, ...], bytes] | None = None
 
     def wake(self) -> None:
         with self._wake:
@@ -126,11 +138,30 @@ class Sender(threading.Thread):
         while (batch := self._next()) is not None:
             self._send(batch)
 
+    def _body(self, batch: list[Segment]) -> bytes:
+        key = tuple(s.sequence for s in batch)
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None and prepared[0] == key:
+            return prepared[1]
+        return b"".join(segment_body(self.spool, s) for s in batch)
+
+    def _prepare_next(self, batch: list[Segment]) -> None:
+        """The body of the batch after ``batch`` (built while the server ingests it)."""
+        after = self.spool.take(self.batch_points, after=batch)
+        if not after:
+            return
+        try:
+            body = b"".join(segment_body(self.spool, s) for s in after)
+        except StorageError:
+            return  # built again, and its error handled, when its turn comes
+        self._prepared = (tuple(s.sequence for s in after), body)
+
     def _send(self, batch: list[Segment]) -> None:
         points = sum(s.points for s in batch)
         t0 = self.clock()
         try:
-            self.client.write(b"".join(self.spool.read(s) for s in batch))
+            body = self._body(batch)
+            self.client.write(body, while_waiting=lambda: self._prepare_next(batch))
         except InfluxError as exc:
             self.metrics.histogram("g6_influx_write_seconds").observe(self.clock() - t0)
             self._failed(batch, points, exc)
@@ -239,10 +270,13 @@ class InfluxOutput:
 
         dropped = 0
         written = outcome.written  # the CSV output's report, with the cycle's lines
-        lines = written.lines if written is not None else None
-        points = cycle_points(outcome.options, outcome.overview, lines)
-        for body, count in batches(points, self.settings.batch_points):
-            if self.spool.append(body, count) is None:
+        if written is not None and written.lines is not None:
+            lines = written.lines
+        else:
+            lines = cycle_lines(outcome.options, outcome.overview)
+        rows = (*lines.options, *lines.overview)  # one point each, built by the sender
+        for body, count in batches(rows, self.settings.batch_points):
+            if self.spool.append(body, count, "csv") is None:
                 dropped += count
         self.sender.wake()
         self.metrics.gauge("g6_influx_spool_points").set(self.spool.points)

@@ -1,14 +1,17 @@
-"""The Influx spool: segment files of line protocol waiting for the server, oldest first.
+"""The Influx spool: segment files of points waiting for the server, oldest first.
 
 Every batch of points goes through the spool: the cycle appends a segment (written to a
 temporary name, then renamed, so a segment is whole or absent), the sender posts
-segments oldest first and removes each once the server has taken it. A segment the
+segments oldest first and removes each once the server has taken it. A segment holds
+CSV lines (``.csv``: the cycle's rows as the CSV sink writes them, one point each; the
+sender builds the points) or line protocol (``.lp``: what earlier versions spooled,
+posted as it is). A segment the
 server could not take is fsync'd (file and folder) before the sender backs off, so an
 outage survives a crash of ``g6`` and of the machine; the next ``g6`` on the folder
 replays it. Replaying a segment twice is harmless: a point is identified by its
 measurement, tags and timestamp, and InfluxDB overwrites it with the same fields.
 
-File names are ``<sequence>-<points>.lp`` (16 and 9 digits), so the depth is known
+File names are ``<sequence>-<points>.csv`` or ``.lp`` (16 and 9 digits), so the depth is known
 from a directory listing. The spool holds at most ``max_bytes``; a batch that does
 not fit is refused (the caller drops and counts it). One process owns a spool folder
 at a time (``flock`` on ``.lock``).
@@ -20,15 +23,17 @@ import fcntl
 import os
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import StorageError
 from ..storage.atomic import fsync_path
 
-__all__ = ["Segment", "Spool"]
+__all__ = ["KINDS", "Segment", "Spool"]
 
-_NAME = re.compile(r"^(\d{16})-(\d{9})\.lp$")
+_NAME = re.compile(r"^(\d{16})-(\d{9})\.(csv|lp)$")
+KINDS = ("csv", "lp")
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class Segment:
     sequence: int
     points: int
     size: int
+    kind: str = "lp"  # "csv": CSV lines; "lp": line protocol
 
 
 class Spool:
@@ -78,7 +84,8 @@ class Spool:
                 continue
             m = _NAME.match(entry.name)
             if m and entry.is_file(follow_symlinks=False):
-                found.append(Segment(Path(entry.path), int(m[1]), int(m[2]), entry.stat().st_size))
+                size = entry.stat().st_size
+                found.append(Segment(Path(entry.path), int(m[1]), int(m[2]), size, m[3]))
         found.sort(key=lambda s: s.sequence)
         with self._lock:
             self._segments = found
@@ -95,14 +102,17 @@ class Spool:
 
     # --- the cycle's side -----------------------------------------------------------
 
-    def append(self, body: bytes, points: int) -> Segment | None:
-        """Spool one batch (whole or not at all); None when it does not fit."""
+    def append(self, body: bytes, points: int, kind: str = "lp") -> Segment | None:
+        """Spool one batch of ``kind`` (see KINDS; whole or not at all); None when it does
+        not fit."""
+        if kind not in KINDS:
+            raise ValueError(f"a spool segment is one of {KINDS}, not {kind!r}")
         with self._lock:
             if self.bytes + len(body) > self.max_bytes:
                 return None
             sequence = self._next
             self._next += 1
-        final = self.folder / f"{sequence:016d}-{points:09d}.lp"
+        final = self.folder / f"{sequence:016d}-{points:09d}.{kind}"
         temporary = final.with_name(final.name + ".tmp")
         try:
             with open(temporary, "wb") as f:
@@ -111,7 +121,7 @@ class Spool:
         except OSError as exc:
             temporary.unlink(missing_ok=True)
             raise StorageError(f"{final}: cannot spool Influx points: {exc.strerror}") from None
-        segment = Segment(final, sequence, points, len(body))
+        segment = Segment(final, sequence, points, len(body), kind)
         with self._lock:
             self._segments.append(segment)
         return segment
@@ -122,12 +132,16 @@ class Spool:
         with self._lock:
             return list(self._segments)
 
-    def take(self, max_points: int) -> list[Segment]:
-        """The oldest segments, as many as fit in ``max_points`` (at least one)."""
+    def take(self, max_points: int, after: Sequence[Segment] = ()) -> list[Segment]:
+        """The oldest segments, as many as fit in ``max_points`` (at least one), leaving
+        out those in ``after`` (a batch being posted: the sender prepares the next one)."""
         out: list[Segment] = []
         total = 0
+        skip = {s.sequence for s in after}
         with self._lock:
             for segment in self._segments:
+                if segment.sequence in skip:
+                    continue
                 if out and total + segment.points > max_points:
                     break
                 out.append(segment)

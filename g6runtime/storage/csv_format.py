@@ -169,14 +169,10 @@ def overview_path(root: Path, row: OverviewRow) -> Path:
 
 
 class CycleLines(NamedTuple):
-    """A cycle's rows as CSV lines, in the order of the rows (the one formatting).
-
-    ``cell_by_cell``: the positions in ``options`` of the lines written cell by cell (the
-    only ones that can hold an empty cell), ascending; None when not known."""
+    """A cycle's rows as CSV lines, in the order of the rows (the one formatting)."""
 
     options: tuple[str, ...]
     overview: tuple[str, ...]
-    cell_by_cell: tuple[int, ...] | None = None
 
 
 def cycle_lines(options: Sequence[OptionRow], overview: Sequence[OverviewRow]) -> CycleLines:
@@ -184,8 +180,7 @@ def cycle_lines(options: Sequence[OptionRow], overview: Sequence[OverviewRow]) -
     # The cells before the offset are a chain's (timestamp, index, tag, expiry): once each.
     chains: dict[tuple[datetime, str, str, date], str] = {}
     offsets: dict[int, str] = {}
-    out: list[str] = []
-    slow: list[int] = []
+    out = []
     for row in options:
         key = (row.timestamp, row.index, row.expiry_tag, row.expiry_date)
         prefix = chains.get(key)
@@ -195,9 +190,6 @@ def cycle_lines(options: Sequence[OptionRow], overview: Sequence[OverviewRow]) -
         offset = offsets.get(row.offset)
         if offset is None:
             offset = offsets[row.offset] = f"{fmt_offset(row.offset)},"
-        line = _usual_line(row, prefix + offset)
-        if line is None:
-            slow.append(len(out))
-            line = _option_line_cells(row, None)
-        out.append(line)
-    return CycleLines(tuple(out), tuple(overview_line(o) for o in overview), tuple(slow))
+        head = prefix + offset
+        out.append(_usual_line(row, head) or _option_line_cells(row, None))
+    return CycleLines(tuple(out), tuple(overview_line(o) for o in overview))

@@ -187,7 +187,7 @@ class CsvSink:
                 stamps[ts] = (stamp(local), local.date().isoformat(), ts.replace(microsecond=0))
             return stamps[ts]
 
-        option_lines, overview_lines = lines.options, lines.overview
+        option_lines, overview_lines = lines
         tail: list[_Append] = []
         held: dict[tuple[str, datetime], str] = {}  # (index, ts) whose overview is not appended
         for orow, line in zip(overview, overview_lines, strict=True):

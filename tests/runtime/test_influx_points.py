@@ -3,23 +3,18 @@ every point carries exactly its CSV line's cells (empty cells left out, integers
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from g6runtime.collectors.model import OptionRow
 from g6runtime.influx.points import (
     OPTION_MEASUREMENT,
-    cycle_points,
     option_point,
     option_point_cells,
     option_points,
     overview_point,
 )
-from g6runtime.market.calendar import IST
-from g6runtime.storage.csv_format import OPTION_HEADER, OVERVIEW_HEADER, cycle_lines
+from g6runtime.storage.csv_format import OPTION_HEADER, OVERVIEW_HEADER
 
 COLUMNS = OPTION_HEADER.split(",")
 INTEGERS = {"ce_vol", "pe_vol", "ce_oi", "pe_oi"}
@@ -103,25 +98,3 @@ def test_escaped_tags_and_an_overview_point() -> None:
         "expiries_collected=3i,expected_mask=15i,collected_mask=7i,missing_mask=8i 7"
     )
     assert len(OVERVIEW_HEADER.split(",")) == len(overview.split(","))
-
-
-def test_a_cycles_points_use_the_csv_hint_and_equal_the_scanned_ones() -> None:
-    # cycle_lines says which lines it wrote cell by cell (a failed IV leaves empty cells);
-    # the points built with that hint equal those built by scanning every line.
-    when = datetime(2026, 11, 26, 9, 15, tzinfo=IST)
-    values: list[object] = [
-        when, "NIFTY", "this_week", date(2026, 12, 1), 0, 25000.0, 25000, 25000,
-        10.0, 12.0, 1, 2, 3, 4, *[0.25] * 12,
-    ]  # fmt: skip
-    rows = []
-    for k in range(6):
-        cells = [*values[:4], k - 3, *values[5:]]
-        if k in (1, 4):
-            cells[14:] = [None] * 12  # IV not solved: no IV, no Greeks
-        rows.append(OptionRow(*cells))  # type: ignore[arg-type]
-    lines = cycle_lines(rows, [])
-    assert lines.cell_by_cell == (1, 4)
-    hinted = list(cycle_points(rows, [], lines))
-    assert hinted == list(cycle_points(rows, [], lines._replace(cell_by_cell=None)))
-    assert hinted == [option_point(x, int(when.timestamp())) for x in lines.options]
-    assert "ce_iv" not in hinted[1] and "ce_iv=0.250000" in hinted[0]

@@ -25,6 +25,11 @@ INT_COLUMNS = {"ce_vol", "pe_vol", "ce_oi", "pe_oi", "expiries_expected", "expir
 INT_COLUMNS |= {"expected_mask", "collected_mask", "missing_mask"}
 
 
+def segments(spool: Path) -> list[Path]:
+    """The spool's segment files (CSV lines, or an earlier version's line protocol)."""
+    return sorted(p for p in spool.iterdir() if p.suffix in (".csv", ".lp"))
+
+
 def database() -> str:
     return f"t{uuid.uuid4().hex[:12]}"
 
@@ -119,8 +124,8 @@ def test_a_dead_server_spools_and_the_next_run_replays_everything(
     assert down.returncode == 0, down.stderr  # nothing lost: the points wait on disk
     assert "points are spooled until the server answers" in down.stderr
     assert "1280 points remain spooled in data/influx_spool" in down.stderr
-    segments = sorted((tmp_path / "data" / "influx_spool").glob("*.lp"))
-    assert len(segments) == 5 and all(p.stat().st_size > 0 for p in segments)
+    spooled = segments(tmp_path / "data" / "influx_spool")
+    assert len(spooled) == 5 and all(p.stat().st_size > 0 and p.suffix == ".csv" for p in spooled)
     assert counts(influx, db) == (0, 0)
 
     later = ("--start", "2026-11-26T10:15")
@@ -128,7 +133,7 @@ def test_a_dead_server_spools_and_the_next_run_replays_everything(
     assert up.returncode == 0, up.stderr
     assert "1280 points from an earlier run are spooled" in up.stderr
     assert counts(influx, db) == csv_rows(tmp_path / "csv") == (7 * 252, 7 * 4)
-    assert list((tmp_path / "data" / "influx_spool").glob("*.lp")) == []
+    assert segments(tmp_path / "data" / "influx_spool") == []
 
 
 @pytest.mark.slow
@@ -153,7 +158,7 @@ def test_g6_killed_with_a_full_spool_replays_it_after_a_restart(
     proc.send_signal(signal.SIGKILL)  # mid-run, mid-outage: no drain, no goodbye
     proc.wait(timeout=10)
     spooled = sum(
-        int(p.name.split("-")[1][:9]) for p in (tmp_path / "data" / "influx_spool").glob("*.lp")
+        int(p.name.split("-")[1][:9]) for p in segments(tmp_path / "data" / "influx_spool")
     )
     assert spooled >= 3 * 256
 
@@ -165,7 +170,7 @@ def test_g6_killed_with_a_full_spool_replays_it_after_a_restart(
 @pytest.mark.slow
 def test_a_full_spool_drops_counts_and_fails_the_run(tmp_path: Path) -> None:
     config = tmp_path / "g6.yaml"
-    config.write_text("storage:\n  influx:\n    spool_max_mb: 0.3\n", encoding="utf-8")
+    config.write_text("storage:\n  influx:\n    spool_max_mb: 0.15\n", encoding="utf-8")
     run = run_g6(
         *SIM, "--cycles", "5", "--config", "g6.yaml", "--metrics-out", "m.prom",
         cwd=tmp_path, env=env_for(closed_port(), "g6"),
@@ -174,9 +179,9 @@ def test_a_full_spool_drops_counts_and_fails_the_run(tmp_path: Path) -> None:
     failed = [line for line in run.stderr.splitlines() if "influx output failed" in line]
     assert failed == [
         "g6: cycle 3: influx output failed: the Influx spool data/influx_spool is full "
-        "(storage.influx.spool_max_mb 0.3): 256 points dropped"
+        "(storage.influx.spool_max_mb 0.15): 256 points dropped"
     ]
-    assert len(list((tmp_path / "data" / "influx_spool").glob("*.lp"))) == 2
+    assert len(segments(tmp_path / "data" / "influx_spool")) == 2
     text = (tmp_path / "m.prom").read_text(encoding="utf-8")
     assert 'g6_influx_points_dropped_total{reason="spool_full"} 256.0' in text
     assert csv_rows(tmp_path / "csv") == (3 * 252, 3 * 4)  # the CSV of cycle 3 is written

@@ -143,7 +143,26 @@ def test_concurrent_appends_and_sends_keep_every_batch(tmp_path: Path) -> None:
 
 
 def test_batches_split_at_batch_points() -> None:
-    chunks = list(batches((f"m v={i}i {i}" for i in range(7)), 3))
+    chunks = list(batches([f"2026-11-26T09:15:00+05:30,{i}\n" for i in range(7)], 3))
     assert [n for _, n in chunks] == [3, 3, 1]
-    assert chunks[2][0] == b"m v=6i 6\n"
+    assert chunks[2][0] == b"2026-11-26T09:15:00+05:30,6\n"
     assert b"".join(body for body, _ in chunks).count(b"\n") == 7
+
+
+def test_csv_and_line_protocol_segments_survive_a_restart_in_order(tmp_path: Path) -> None:
+    # An earlier version's .lp segments are replayed as they are, before the new .csv ones.
+    spool = Spool(tmp_path, max_bytes=10_000)
+    spool.open()
+    spool.append(b"m v=1i 1\n", 1)
+    spool.append(b"a,b\n", 1, "csv")
+    with pytest.raises(ValueError, match="one of"):
+        spool.append(b"x", 1, "json")
+    spool.close()
+    again = Spool(tmp_path, max_bytes=10_000)
+    again.open()
+    assert [(s.kind, s.points, spool.read(s)) for s in again.pending()] == [
+        ("lp", 1, b"m v=1i 1\n"),
+        ("csv", 1, b"a,b\n"),
+    ]
+    assert [s.path.suffix for s in again.take(10, after=again.pending()[:1])] == [".csv"]
+    again.close()
