@@ -8,10 +8,10 @@ nor builds the points.
 The :class:`Sender` thread builds the points of the oldest segments
 (:func:`.points.spooled_points`), posts them (several segments per request, up to
 ``batch_points``) and removes them when the server has answered 204; while the server
-ingests one request, it prepares the next. A retryable
-failure (refused, reset, timed out, 5xx) makes the waiting segments durable (fsync) and
-backs off (0.5 s doubling to 30 s); bad credentials and a missing database back off the
-same way (an operator can fix them; the points wait). A batch the server rejects for
+ingests one request, it builds the next. A retryable failure (refused, reset, timed
+out, 5xx) makes the waiting segments durable (fsync) and backs off (0.5 s doubling to
+30 s); bad credentials and a missing database back off the same way (an operator can
+fix them; the points wait). A batch the server rejects for
 good (400) is moved to ``rejected/`` and counted as dropped. Points are otherwise
 dropped only when the spool is full; that fails the cycle's influx output.
 
@@ -158,16 +158,17 @@ class Sender(threading.Thread):
 
     def _send(self, batch: list[Segment]) -> None:
         points = sum(s.points for s in batch)
-        t0 = self.clock()
         try:
             body = self._body(batch)
+        except StorageError as exc:  # a spool file could not be read, or is not G6 CSV
+            self._failed(batch, points, InfluxRejected(str(exc)))
+            return
+        t0 = self.clock()
+        try:
             self.client.write(body, while_waiting=lambda: self._prepare_next(batch))
         except InfluxError as exc:
             self.metrics.histogram("g6_influx_write_seconds").observe(self.clock() - t0)
             self._failed(batch, points, exc)
-            return
-        except StorageError as exc:  # a spool file could not be read
-            self._failed(batch, points, InfluxRejected(str(exc)))
             return
         self.metrics.histogram("g6_influx_write_seconds").observe(self.clock() - t0)
         self.spool.remove(batch)

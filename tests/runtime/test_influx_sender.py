@@ -23,6 +23,7 @@ from g6runtime.influx.points import option_point, overview_point, spooled_points
 from g6runtime.influx.sink import Sender, batches, segment_body
 from g6runtime.influx.spool import Segment, Spool
 from g6runtime.market.calendar import IST
+from g6runtime.metrics.registry import exposition
 from g6runtime.runner import Runtime, build_metrics
 from g6runtime.storage.csv_format import CycleLines, cycle_lines
 
@@ -102,5 +103,33 @@ def test_the_sender_posts_old_and_new_segments_building_each_once(
     assert influx.count("g6_option", db) == 4 * 252 and influx.count("g6_overview", db) == 16
     # each segment built once, the next one while the server ingests the one before
     assert built == [(1, 0), (2, 0), (3, 256), (4, 512)]
+    spool.close()
+    client.close()
+
+
+@pytest.mark.slow
+def test_a_segment_that_is_not_g6_csv_is_set_aside_and_the_rest_is_posted(
+    tmp_path: Path, influx: InfluxServer
+) -> None:
+    db = f"t{uuid.uuid4().hex[:12]}"
+    client = InfluxClient(influx.url, db, None, None, 10.0)
+    client.create_database()
+    (lines,) = cycles(tmp_path, 1)
+    spool = Spool(tmp_path / "spool", 10**8)
+    spool.open()
+    assert spool.append(b"a torn,line\n", 1, "csv") is not None
+    for body, count in batches((*lines.options, *lines.overview), 5000):
+        assert spool.append(body, count, "csv") is not None
+    metrics = build_metrics(Settings())
+    sender = Sender(client, spool, metrics, batch_points=1)  # one segment per request
+    sender.start()
+    sender.stop(drain_seconds=30.0)
+    assert spool.pending() == []
+    assert [p.name for p in (tmp_path / "spool" / "rejected").iterdir()] == [
+        "0000000000000001-000000001.csv"
+    ]
+    assert influx.count("g6_option", db) == 252 and influx.count("g6_overview", db) == 4
+    text = exposition(metrics).decode()
+    assert 'g6_influx_points_dropped_total{reason="rejected"} 1.0' in text
     spool.close()
     client.close()
