@@ -14,8 +14,8 @@ throughput against curl posting the same line protocol (the server's limit).
    cycle quoted beside it). The same back to back, one side after the other in this
    process (the sender's post and influxd's ingest then overlap the next cycle on the
    same two cores, which no deployment does) is quoted, not judged.
-2. Replay: a spool of ``--replay-cycles`` cycles (CSV segments, as the sink spools them)
-   drained by the sink's sender (building the points)
+2. Replay: a spool of ``--replay-cycles`` cycles (as an outage leaves it: the sender has
+   converted each CSV segment into a gzip member of its points) drained by the sender
    (gzip, up to batch_points per request) into a fresh database, alternating with
    ``curl --data-binary @file`` posting the same points as one file into another fresh
    database. Target: sender points/s >= 0.8 x curl's (best of the rounds each).
@@ -42,7 +42,7 @@ sys.path.insert(0, str(ROOT))
 
 from g6runtime.config import InfluxSettings, Settings  # noqa: E402
 from g6runtime.influx.client import InfluxClient  # noqa: E402
-from g6runtime.influx.sink import Sender, batches, segment_body  # noqa: E402
+from g6runtime.influx.sink import Sender, batches, segment_body, segment_gzip  # noqa: E402
 from g6runtime.influx.spool import Spool  # noqa: E402
 from g6runtime.market.calendar import IST  # noqa: E402
 from g6runtime.runner import Runtime, build_metrics  # noqa: E402
@@ -138,8 +138,9 @@ def paced_round(
 
 
 def spool_of(folder: Path, n: int) -> tuple[int, bytes]:
-    """A spool of ``n`` cycles' rows as the sink spools them (CSV lines); also their points
-    as one line-protocol body (for curl)."""
+    """A spool of ``n`` cycles' rows as an outage leaves it (each CSV segment converted by
+    the sender into a gzip member of its points); also their points as one
+    line-protocol body (for curl)."""
     rt = Runtime.from_settings(replace(Settings(), csv_dir=folder / "csv"), outputs=())
     spool = Spool(folder / "spool", 10**10)
     spool.open()
@@ -152,6 +153,7 @@ def spool_of(folder: Path, n: int) -> tuple[int, bytes]:
             segment = spool.append(body, count, "csv")
             assert segment is not None
             whole.append(segment_body(spool, segment))
+            spool.convert(segment, segment_gzip(spool, segment), "gz")  # as the sender does
             points += count
     spool.close()
     return points, b"".join(whole)

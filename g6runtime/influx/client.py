@@ -23,7 +23,6 @@ import json
 import socket
 import threading
 import urllib.parse
-from collections.abc import Callable
 from typing import Any
 
 from g6runtime.errors import ConfigError
@@ -136,16 +135,12 @@ class InfluxClient:
 
     # -- the API -----------------------------------------------------------------------
 
-    def write(self, body: bytes, while_waiting: Callable[[], None] | None = None) -> None:
-        """POST line protocol (``precision=s``) to the database, gzip-compressed.
-
-        ``while_waiting`` runs once, after the request is sent and before the answer is
-        read (the sender prepares its next batch while the server ingests this one)."""
-        payload = gzip.compress(body, compresslevel=1, mtime=0)
+    def write(self, body: bytes, *, gzipped: bool = False) -> None:
+        """POST line protocol (``precision=s``) to the database, gzip-compressed here
+        unless ``gzipped`` (one or more gzip members of it)."""
+        payload = body if gzipped else gzip.compress(body, compresslevel=1, mtime=0)
         headers = {"Content-Type": "text/plain; charset=utf-8", "Content-Encoding": "gzip"}
-        status, data, response_headers = self._request(
-            "POST", self._write_path, payload, headers, while_waiting
-        )
+        status, data, response_headers = self._request("POST", self._write_path, payload, headers)
         if status != 204:
             self._raise_for(status, data, response_headers, "write")
 
@@ -214,12 +209,7 @@ class InfluxClient:
             self._conn = None
 
     def _request(
-        self,
-        method: str,
-        path: str,
-        body: bytes | None,
-        headers: dict[str, str],
-        while_waiting: Callable[[], None] | None = None,
+        self, method: str, path: str, body: bytes | None, headers: dict[str, str]
     ) -> tuple[int, bytes, http.client.HTTPMessage]:
         if self._auth is not None:
             headers = {**headers, "Authorization": self._auth}
@@ -229,9 +219,6 @@ class InfluxClient:
                 reused = self._used
                 try:
                     conn.request(method, path, body=body, headers=headers)
-                    if while_waiting is not None:
-                        while_waiting()
-                        while_waiting = None
                     response = conn.getresponse()
                     data = response.read()
                 except _STALE as exc:

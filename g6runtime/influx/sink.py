@@ -5,10 +5,10 @@ per row) at ``batch_points`` and appends each batch to the spool (:mod:`.spool`)
 the cycle's report is ok, its points are on disk. The cycle never waits for the network,
 nor builds the points.
 
-The :class:`Sender` thread builds the points of the oldest segments
-(:func:`.points.spooled_points`), posts them (several segments per request, up to
-``batch_points``) and removes them when the server has answered 204; while the server
-ingests one request, it builds the next. A retryable failure (refused, reset, timed
+The :class:`Sender` thread converts each new CSV segment into a gzip member of its
+points (:func:`.points.spooled_points`) as soon as it is spooled, off the cycle, then
+posts the oldest segments (several members per request, up to ``batch_points``) and
+removes them when the server has answered 204. A retryable failure (refused, reset, timed
 out, 5xx) makes the waiting segments durable (fsync) and backs off (0.5 s doubling to
 30 s); bad credentials and a missing database back off the same way (an operator can
 fix them; the points wait). A batch the server rejects for
@@ -21,6 +21,7 @@ answers; what is left stays spooled (durable) for the next run, which replays it
 
 from __future__ import annotations
 
+import gzip
 import logging
 import threading
 import time
@@ -69,6 +70,11 @@ def batches(lines: Sequence[str], size: int) -> Iterable[tuple[bytes, int]]:
 def segment_body(spool: Spool, segment: Segment) -> bytes:
     """The line protocol of one segment (a CSV segment's points built here)."""
     data = spool.read(segment)
+    if segment.kind == "gz":
+        try:
+            return gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise StorageError(f"{segment.path}: not a gzip segment: {exc}") from None
     if segment.kind == "lp":
         return data
     try:
@@ -76,6 +82,13 @@ def segment_body(spool: Spool, segment: Segment) -> bytes:
     except ValueError as exc:  # UnicodeDecodeError included
         raise StorageError(f"{segment.path}: not a segment of G6 CSV lines: {exc}") from None
     return ("\n".join(points) + "\n").encode("utf-8") if points else b""
+
+
+def segment_gzip(spool: Spool, segment: Segment) -> bytes:
+    """One segment as a gzip member (members joined are one gzip body, RFC 1952)."""
+    if segment.kind == "gz":
+        return spool.read(segment)
+    return gzip.compress(segment_body(spool, segment), compresslevel=1, mtime=0)
 
 
 class Sender(threading.Thread):
@@ -103,7 +116,7 @@ class Sender(threading.Thread):
         self._backoff = FIRST_BACKOFF
         self._stopping = False
         self._deadline = float("inf")
-        self._prepared: tuple[tuple[int, ...], bytes] | None = None
+        self._unconvertible: set[int] = set()  # CSV segments left for _send to judge
 
     def wake(self) -> None:
         with self._wake:
@@ -125,6 +138,9 @@ class Sender(threading.Thread):
                 pending = self.spool.pending()
                 if self._stopping and (not pending or now >= self._deadline):
                     return None
+                if any(s.kind == "csv" and s.sequence not in self._unconvertible
+                       for s in pending):  # fmt: skip
+                    return []  # convert them first, whatever the server's state
                 if self._stopping and self._retry_at >= self._deadline:
                     return None  # the server is failing: leave the rest for the next run
                 if pending and now >= self._retry_at:
@@ -136,36 +152,33 @@ class Sender(threading.Thread):
 
     def run(self) -> None:
         while (batch := self._next()) is not None:
-            self._send(batch)
+            if batch:
+                self._send(batch)
+            else:
+                self._convert()
 
-    def _body(self, batch: list[Segment]) -> bytes:
-        key = tuple(s.sequence for s in batch)
-        prepared, self._prepared = self._prepared, None
-        if prepared is not None and prepared[0] == key:
-            return prepared[1]
-        return b"".join(segment_body(self.spool, s) for s in batch)
-
-    def _prepare_next(self, batch: list[Segment]) -> None:
-        """The body of the batch after ``batch`` (built while the server ingests it)."""
-        after = self.spool.take(self.batch_points, after=batch)
-        if not after:
-            return
-        try:
-            body = b"".join(segment_body(self.spool, s) for s in after)
-        except StorageError:
-            return  # built again, and its error handled, when its turn comes
-        self._prepared = (tuple(s.sequence for s in after), body)
+    def _convert(self) -> None:
+        """Each CSV segment into a gzip member of its points (a backlog is then posted as
+        it is); one that cannot be is left as it is, for _send to post or set aside."""
+        for segment in self.spool.pending():
+            if segment.kind != "csv" or segment.sequence in self._unconvertible:
+                continue
+            try:
+                self.spool.convert(segment, segment_gzip(self.spool, segment), "gz")
+            except StorageError as exc:
+                self._unconvertible.add(segment.sequence)
+                log.warning("influx: %s; the segment is posted as it is", exc)
 
     def _send(self, batch: list[Segment]) -> None:
         points = sum(s.points for s in batch)
         try:
-            body = self._body(batch)
+            body = b"".join(segment_gzip(self.spool, s) for s in batch)
         except StorageError as exc:  # a spool file could not be read, or is not G6 CSV
             self._failed(batch, points, InfluxRejected(str(exc)))
             return
         t0 = self.clock()
         try:
-            self.client.write(body, while_waiting=lambda: self._prepare_next(batch))
+            self.client.write(body, gzipped=True)
         except InfluxError as exc:
             self.metrics.histogram("g6_influx_write_seconds").observe(self.clock() - t0)
             self._failed(batch, points, exc)

@@ -3,15 +3,19 @@
 Every batch of points goes through the spool: the cycle appends a segment (written to a
 temporary name, then renamed, so a segment is whole or absent), the sender posts
 segments oldest first and removes each once the server has taken it. A segment holds
-CSV lines (``.csv``: the cycle's rows as the CSV sink writes them, one point each; the
-sender builds the points) or line protocol (``.lp``: what earlier versions spooled,
-posted as it is). A segment the
+CSV lines (``.csv``: the cycle's rows as the CSV sink writes them, one point each), a
+gzip member of their line protocol (``.gz``: the sender converts each CSV segment as
+soon as it is spooled, off the cycle, so a backlog is posted as it is), or plain line
+protocol (``.lp``: what earlier versions spooled). A converted segment keeps its
+sequence; it is written (and, when the CSV one was durable, fsync'd) before the CSV one
+is removed, so a crash leaves one or both, never neither; ``open`` keeps the converted.
+A segment counts toward ``max_bytes`` with the size it was spooled with. A segment the
 server could not take is fsync'd (file and folder) before the sender backs off, so an
 outage survives a crash of ``g6`` and of the machine; the next ``g6`` on the folder
 replays it. Replaying a segment twice is harmless: a point is identified by its
 measurement, tags and timestamp, and InfluxDB overwrites it with the same fields.
 
-File names are ``<sequence>-<points>.csv`` or ``.lp`` (16 and 9 digits), so the depth is known
+File names are ``<sequence>-<points>.<kind>`` (16 and 9 digits), so the depth is known
 from a directory listing. The spool holds at most ``max_bytes``; a batch that does
 not fit is refused (the caller drops and counts it). One process owns a spool folder
 at a time (``flock`` on ``.lock``).
@@ -23,7 +27,6 @@ import fcntl
 import os
 import re
 import threading
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,8 +35,8 @@ from ..storage.atomic import fsync_path
 
 __all__ = ["KINDS", "Segment", "Spool"]
 
-_NAME = re.compile(r"^(\d{16})-(\d{9})\.(csv|lp)$")
-KINDS = ("csv", "lp")
+_NAME = re.compile(r"^(\d{16})-(\d{9})\.(csv|gz|lp)$")
+KINDS = ("csv", "gz", "lp")
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class Segment:
     sequence: int
     points: int
     size: int
-    kind: str = "lp"  # "csv": CSV lines; "lp": line protocol
+    kind: str = "lp"  # "csv": CSV lines; "gz": gzip'd line protocol; "lp": line protocol
 
 
 class Spool:
@@ -77,7 +80,7 @@ class Spool:
                 "process its own storage.influx.spool_dir"
             ) from None
         self._lock_fd = fd
-        found: list[Segment] = []
+        by_sequence: dict[int, Segment] = {}
         for entry in os.scandir(self.folder):
             if entry.name.endswith(".tmp"):
                 os.unlink(entry.path)  # a write cut short: never renamed, never counted
@@ -85,8 +88,13 @@ class Spool:
             m = _NAME.match(entry.name)
             if m and entry.is_file(follow_symlinks=False):
                 size = entry.stat().st_size
-                found.append(Segment(Path(entry.path), int(m[1]), int(m[2]), size, m[3]))
-        found.sort(key=lambda s: s.sequence)
+                segment = Segment(Path(entry.path), int(m[1]), int(m[2]), size, m[3])
+                twin = by_sequence.get(segment.sequence)
+                if twin is not None:  # a conversion cut short: keep the converted one
+                    csv, segment = (twin, segment) if twin.kind == "csv" else (segment, twin)
+                    os.unlink(csv.path)
+                by_sequence[segment.sequence] = segment
+        found = sorted(by_sequence.values(), key=lambda s: s.sequence)
         with self._lock:
             self._segments = found
             self._durable = {s.sequence for s in found}  # on disk since an earlier run
@@ -112,6 +120,13 @@ class Spool:
                 return None
             sequence = self._next
             self._next += 1
+        final = self._write(sequence, points, kind, body)
+        segment = Segment(final, sequence, points, len(body), kind)
+        with self._lock:
+            self._segments.append(segment)
+        return segment
+
+    def _write(self, sequence: int, points: int, kind: str, body: bytes) -> Path:
         final = self.folder / f"{sequence:016d}-{points:09d}.{kind}"
         temporary = final.with_name(final.name + ".tmp")
         try:
@@ -121,27 +136,33 @@ class Spool:
         except OSError as exc:
             temporary.unlink(missing_ok=True)
             raise StorageError(f"{final}: cannot spool Influx points: {exc.strerror}") from None
-        segment = Segment(final, sequence, points, len(body), kind)
-        with self._lock:
-            self._segments.append(segment)
-        return segment
+        return final
 
     # --- the sender's side ----------------------------------------------------------
+
+    def convert(self, segment: Segment, body: bytes, kind: str) -> Segment:
+        """Replace ``segment`` by the same points as ``kind`` (same sequence and points;
+        it still counts with its spooled size)."""
+        final = self._write(segment.sequence, segment.points, kind, body)
+        converted = Segment(final, segment.sequence, segment.points, segment.size, kind)
+        if segment.sequence in self._durable:
+            fsync_path(final)
+            fsync_path(self.folder)
+        segment.path.unlink(missing_ok=True)
+        with self._lock:
+            self._segments = [converted if s is segment else s for s in self._segments]
+        return converted
 
     def pending(self) -> list[Segment]:
         with self._lock:
             return list(self._segments)
 
-    def take(self, max_points: int, after: Sequence[Segment] = ()) -> list[Segment]:
-        """The oldest segments, as many as fit in ``max_points`` (at least one), leaving
-        out those in ``after`` (a batch being posted: the sender prepares the next one)."""
+    def take(self, max_points: int) -> list[Segment]:
+        """The oldest segments, as many as fit in ``max_points`` (at least one)."""
         out: list[Segment] = []
         total = 0
-        skip = {s.sequence for s in after}
         with self._lock:
             for segment in self._segments:
-                if segment.sequence in skip:
-                    continue
                 if out and total + segment.points > max_points:
                     break
                 out.append(segment)

@@ -2,12 +2,15 @@
 
 The points built from a spooled segment are each CSV line's point, with the line's own
 second; a segment that is not G6 CSV is a storage error (set aside, never posted half).
-The sender posts an earlier version's line-protocol segments as they are, before the new
-ones, and builds each segment's points once: the next batch while the server ingests one.
+The sender converts each CSV segment into a gzip member of its points before posting
+anything (so a backlog is posted as it is) and posts an earlier version's line-protocol
+segments too, in order.
 """
 
 from __future__ import annotations
 
+import socket
+import time
 import uuid
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -17,11 +20,10 @@ import pytest
 
 from g6runtime.config import Settings
 from g6runtime.errors import StorageError
-from g6runtime.influx import sink
 from g6runtime.influx.client import InfluxClient
 from g6runtime.influx.points import option_point, overview_point, spooled_points
 from g6runtime.influx.sink import Sender, batches, segment_body
-from g6runtime.influx.spool import Segment, Spool
+from g6runtime.influx.spool import Spool
 from g6runtime.market.calendar import IST
 from g6runtime.metrics.registry import exposition
 from g6runtime.runner import Runtime, build_metrics
@@ -75,8 +77,8 @@ def test_a_segment_that_is_not_g6_csv_is_a_storage_error(tmp_path: Path) -> None
 
 
 @pytest.mark.slow
-def test_the_sender_posts_old_and_new_segments_building_each_once(
-    tmp_path: Path, influx: InfluxServer, monkeypatch: pytest.MonkeyPatch
+def test_the_sender_posts_old_and_new_segments_in_one_gzip_body(
+    tmp_path: Path, influx: InfluxServer
 ) -> None:
     db = f"t{uuid.uuid4().hex[:12]}"
     client = InfluxClient(influx.url, db, None, None, 10.0)
@@ -89,20 +91,11 @@ def test_the_sender_posts_old_and_new_segments_building_each_once(
     for lines in four[1:]:
         for body, count in batches((*lines.options, *lines.overview), 256):
             assert spool.append(body, count, "csv") is not None
-    built: list[tuple[int, int]] = []  # (segment, points the server had taken by then)
-
-    def counting(spool: Spool, segment: Segment) -> bytes:
-        built.append((segment.sequence, sender.points_written))
-        return segment_body(spool, segment)
-
-    monkeypatch.setattr(sink, "segment_body", counting)
-    sender = Sender(client, spool, build_metrics(Settings()), batch_points=256)
+    sender = Sender(client, spool, build_metrics(Settings()), batch_points=1024)
     sender.start()
     sender.stop(drain_seconds=30.0)
     assert spool.pending() == [] and sender.state == "ok"
     assert influx.count("g6_option", db) == 4 * 252 and influx.count("g6_overview", db) == 16
-    # each segment built once, the next one while the server ingests the one before
-    assert built == [(1, 0), (2, 0), (3, 256), (4, 512)]
     spool.close()
     client.close()
 
@@ -131,5 +124,29 @@ def test_a_segment_that_is_not_g6_csv_is_set_aside_and_the_rest_is_posted(
     assert influx.count("g6_option", db) == 252 and influx.count("g6_overview", db) == 4
     text = exposition(metrics).decode()
     assert 'g6_influx_points_dropped_total{reason="rejected"} 1.0' in text
+    spool.close()
+    client.close()
+
+
+def test_the_sender_converts_new_segments_while_the_server_is_down(tmp_path: Path) -> None:
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    (lines,) = cycles(tmp_path, 1)
+    text = "".join((*lines.options, *lines.overview))
+    spool = Spool(tmp_path / "spool", 10**8)
+    spool.open()
+    assert spool.append(text.encode(), 256, "csv") is not None
+    client = InfluxClient(url, "g6", None, None, 1.0)
+    sender = Sender(client, spool, build_metrics(Settings()), batch_points=5000)
+    sender.start()
+    deadline = time.monotonic() + 10
+    while spool.pending()[0].kind != "gz" and time.monotonic() < deadline:
+        time.sleep(0.01)
+    sender.stop(drain_seconds=0.0)
+    (segment,) = spool.pending()
+    assert segment.kind == "gz" and segment.path.name == "0000000000000001-000000256.gz"
+    assert segment_body(spool, segment).decode() == "".join(f"{p}\n" for p in spooled_points(text))
+    assert sender.state == "retrying"
     spool.close()
     client.close()

@@ -26,8 +26,8 @@ INT_COLUMNS |= {"expected_mask", "collected_mask", "missing_mask"}
 
 
 def segments(spool: Path) -> list[Path]:
-    """The spool's segment files (CSV lines, or an earlier version's line protocol)."""
-    return sorted(p for p in spool.iterdir() if p.suffix in (".csv", ".lp"))
+    """The spool's segment files (CSV lines, their gzip'd points, or line protocol)."""
+    return sorted(p for p in spool.iterdir() if p.suffix in (".csv", ".gz", ".lp"))
 
 
 def database() -> str:
@@ -125,7 +125,7 @@ def test_a_dead_server_spools_and_the_next_run_replays_everything(
     assert "points are spooled until the server answers" in down.stderr
     assert "1280 points remain spooled in data/influx_spool" in down.stderr
     spooled = segments(tmp_path / "data" / "influx_spool")
-    assert len(spooled) == 5 and all(p.stat().st_size > 0 and p.suffix == ".csv" for p in spooled)
+    assert len(spooled) == 5 and all(p.stat().st_size > 0 and p.suffix == ".gz" for p in spooled)
     assert counts(influx, db) == (0, 0)
 
     later = ("--start", "2026-11-26T10:15")

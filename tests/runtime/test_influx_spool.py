@@ -164,5 +164,32 @@ def test_csv_and_line_protocol_segments_survive_a_restart_in_order(tmp_path: Pat
         ("lp", 1, b"m v=1i 1\n"),
         ("csv", 1, b"a,b\n"),
     ]
-    assert [s.path.suffix for s in again.take(10, after=again.pending()[:1])] == [".csv"]
+    again.close()
+
+
+@pytest.mark.parametrize("durable", [False, True])
+def test_a_converted_segment_keeps_its_place_and_a_cut_short_conversion_keeps_one(
+    tmp_path: Path, durable: bool
+) -> None:
+    spool = Spool(tmp_path, max_bytes=100)
+    spool.open()
+    first = spool.append(b"a,b\n" * 10, 10, "csv")  # 40 bytes
+    second = spool.append(b"c,d\n", 1, "csv")
+    assert first is not None and second is not None
+    if durable:
+        spool.make_durable(first)
+    converted = spool.convert(first, b"GZ", "gz")
+    assert [(s.sequence, s.kind) for s in spool.pending()] == [(1, "gz"), (2, "csv")]
+    assert converted.size == 40 and spool.bytes == 44  # counted as spooled: no room made
+    assert not first.path.exists() and converted.path.read_bytes() == b"GZ"
+    spool.close()
+    # a crash between writing the converted file and removing the CSV one: both exist
+    second.path.with_name(second.path.name.replace(".csv", ".gz")).write_bytes(b"G2")
+    again = Spool(tmp_path, max_bytes=100)
+    again.open()
+    assert [(s.sequence, s.kind, again.read(s)) for s in again.pending()] == [
+        (1, "gz", b"GZ"),
+        (2, "gz", b"G2"),
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir() if p.suffix == ".csv") == []
     again.close()

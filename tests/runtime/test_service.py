@@ -358,7 +358,9 @@ def test_sigterm_flushes_the_influx_sink_before_exit(
     assert influx.count("g6_option", db) == cycles * 252
     assert influx.count("g6_overview", db) == cycles * 4
     assert [
-        p for p in (tmp_path / "data" / "influx_spool").iterdir() if p.suffix in (".csv", ".lp")
+        p
+        for p in (tmp_path / "data" / "influx_spool").iterdir()
+        if p.suffix in (".csv", ".gz", ".lp")
     ] == []
 
 
