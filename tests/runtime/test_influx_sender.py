@@ -40,6 +40,18 @@ def cycles(tmp_path: Path, n: int) -> list[CycleLines]:
     return [cycle_lines(o.options, o.overview) for o in out]
 
 
+def fresh_database(influx: InfluxServer) -> tuple[str, InfluxClient]:
+    db = f"t{uuid.uuid4().hex[:12]}"
+    client = InfluxClient(influx.url, db, None, None, 10.0)
+    client.create_database()
+    return db, client
+
+
+def spool_csv(spool: Spool, lines: CycleLines, size: int) -> None:
+    for body, count in batches((*lines.options, *lines.overview), size):
+        assert spool.append(body, count, "csv") is not None
+
+
 def seconds(line: str) -> int:
     return int(datetime.fromisoformat(line.split(",", 1)[0]).timestamp())
 
@@ -80,17 +92,14 @@ def test_a_segment_that_is_not_g6_csv_is_a_storage_error(tmp_path: Path) -> None
 def test_the_sender_posts_old_and_new_segments_in_one_gzip_body(
     tmp_path: Path, influx: InfluxServer
 ) -> None:
-    db = f"t{uuid.uuid4().hex[:12]}"
-    client = InfluxClient(influx.url, db, None, None, 10.0)
-    client.create_database()
+    db, client = fresh_database(influx)
     four = cycles(tmp_path, 4)
     spool = Spool(tmp_path / "spool", 10**8)
     spool.open()
     old = "".join(f"{p}\n" for p in spooled_points("".join((*four[0].options, *four[0].overview))))
     assert spool.append(old.encode(), 256, "lp") is not None  # an earlier version's segment
     for lines in four[1:]:
-        for body, count in batches((*lines.options, *lines.overview), 256):
-            assert spool.append(body, count, "csv") is not None
+        spool_csv(spool, lines, 256)
     sender = Sender(client, spool, build_metrics(Settings()), batch_points=1024)
     sender.start()
     sender.stop(drain_seconds=30.0)
@@ -104,15 +113,12 @@ def test_the_sender_posts_old_and_new_segments_in_one_gzip_body(
 def test_a_segment_that_is_not_g6_csv_is_set_aside_and_the_rest_is_posted(
     tmp_path: Path, influx: InfluxServer
 ) -> None:
-    db = f"t{uuid.uuid4().hex[:12]}"
-    client = InfluxClient(influx.url, db, None, None, 10.0)
-    client.create_database()
+    db, client = fresh_database(influx)
     (lines,) = cycles(tmp_path, 1)
     spool = Spool(tmp_path / "spool", 10**8)
     spool.open()
     assert spool.append(b"a torn,line\n", 1, "csv") is not None
-    for body, count in batches((*lines.options, *lines.overview), 5000):
-        assert spool.append(body, count, "csv") is not None
+    spool_csv(spool, lines, 5000)
     metrics = build_metrics(Settings())
     sender = Sender(client, spool, metrics, batch_points=1)  # one segment per request
     sender.start()
