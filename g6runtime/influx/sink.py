@@ -8,11 +8,11 @@ nor builds the points.
 The :class:`Sender` thread converts each new CSV segment into a gzip member of its
 points (:func:`.points.spooled_points`) as soon as it is spooled, off the cycle, then
 posts the oldest segments (several members per request, up to ``batch_points``) and
-removes them when the server has answered 204. A retryable failure (refused, reset, timed
-out, 5xx) makes the waiting segments durable (fsync) and backs off (0.5 s doubling to
-30 s); bad credentials and a missing database back off the same way (an operator can
-fix them; the points wait). A batch the server rejects for
-good (400) is moved to ``rejected/`` and counted as dropped. Points are otherwise
+removes them when the server has answered 204. A retryable failure (refused, reset,
+timed out, 5xx) makes the waiting segments durable (fsync) and backs off (0.5 s doubling
+to 30 s); bad credentials and a missing database back off the same way (an operator can
+fix them; the points wait). A batch the server rejects for good (400), or a segment
+that is not G6 CSV, is moved to ``rejected/`` and counted as dropped. Points are otherwise
 dropped only when the spool is full; that fails the cycle's influx output.
 
 On ``close`` the sender drains the spool for up to ``timeout_seconds`` while the server
@@ -25,6 +25,7 @@ import gzip
 import logging
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -73,7 +74,7 @@ def segment_body(spool: Spool, segment: Segment) -> bytes:
     if segment.kind == "gz":
         try:
             return gzip.decompress(data)
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise StorageError(f"{segment.path}: not a gzip segment: {exc}") from None
     if segment.kind == "lp":
         return data
@@ -165,9 +166,9 @@ class Sender(threading.Thread):
                 continue
             try:
                 self.spool.convert(segment, segment_gzip(self.spool, segment), "gz")
-            except StorageError as exc:
+            except StorageError as exc:  # unreadable, not G6 CSV, or not writable
                 self._unconvertible.add(segment.sequence)
-                log.warning("influx: %s; the segment is posted as it is", exc)
+                log.warning("influx: %s; the segment stays as it is until its turn", exc)
 
     def _send(self, batch: list[Segment]) -> None:
         points = sum(s.points for s in batch)

@@ -85,6 +85,12 @@ def test_a_segment_that_is_not_g6_csv_is_a_storage_error(tmp_path: Path) -> None
     for segment in (bad, undecodable):
         with pytest.raises(StorageError, match="not a segment of G6 CSV lines"):
             segment_body(spool, segment)
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    for torn in (b"\x1f\x8b\x08\x00garbage", b"not gzip", header + b"\xff" * 4 + bytes(8)):
+        segment = spool.append(torn, 1, "gz")
+        assert segment is not None
+        with pytest.raises(StorageError, match="not a gzip segment"):
+            segment_body(spool, segment)
     spool.close()
 
 
